@@ -1,0 +1,135 @@
+"""Application factory."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask, redirect, url_for
+from flask_login import current_user
+
+from tracker.extensions import csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_object: object | str = "config.Config", **overrides) -> Flask:
+    """Build the application: configuration, extensions, blueprints, errors, templates, CLI."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
+    app.config.from_object(config_object)
+    app.config.update(overrides)
+    # The default SQLite database lives under instance/, which a fresh clone does not have.
+    Path(app.instance_path).mkdir(exist_ok=True)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    from tracker.errors import register_error_handlers
+
+    register_error_handlers(app)
+    register_security_headers(app)
+    from tracker.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions to the application."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Войдите, чтобы продолжить."
+    login_manager.login_message_category = "info"
+    from tracker.db import enable_sqlite_foreign_keys
+
+    enable_sqlite_foreign_keys()
+    # Every model module is imported so that metadata and migrations see all tables.
+    from tracker import models  # noqa: F401
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from tracker.auth.models import User
+
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every domain's routes; pages other than sign-in require a signed-in user."""
+    from tracker.api.blueprint import bp as api_bp
+    from tracker.auth.blueprint import bp as auth_bp
+    from tracker.roadmaps.blueprint import bp as roadmaps_bp
+
+    for blueprint in (roadmaps_bp,):
+        blueprint.before_request(_require_login)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(roadmaps_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+    app.before_request_funcs.setdefault("auth", []).append(_require_login_except_login)
+
+    @app.get("/")
+    def home():
+        return redirect(url_for("roadmaps.index"))
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+
+def _require_login():
+    """Send anonymous visitors to the sign-in page."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+def _require_login_except_login():
+    """Protect the profile pages but not the sign-in page itself."""
+    from flask import request
+
+    if request.endpoint in ("auth.login", "auth.logout"):
+        return None
+    return _require_login()
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Add Russian date filters and common values to templates."""
+    from tracker.dates import format_date_ru, relative_due_ru
+
+    app.add_template_filter(lambda d: format_date_ru(d) if d else "", "ru_date")
+    app.add_template_filter(relative_due_ru, "relative_due")
+
+    @app.template_filter("ru_datetime")
+    def ru_datetime(value, tz: str | None = None):
+        from zoneinfo import ZoneInfo
+
+        from babel.dates import format_datetime
+
+        if value is None:
+            return ""
+        zone = ZoneInfo(tz or app.config["DEFAULT_TIMEZONE"])
+        return format_datetime(value.astimezone(zone), "d MMMM y 'г.' HH:mm", locale="ru")
+
+    @app.context_processor
+    def inject_today():
+        from datetime import date
+
+        return {"today": date.today()}
+
+
+def register_security_headers(app: Flask) -> None:
+    """Send the headers that keep pages from being framed or sniffed."""
+
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        return response
