@@ -17,7 +17,7 @@ install: $(STAMP)
 
 run: install
 	mkdir -p instance
-	$(BIN)/tracker db upgrade
+	$(BIN)/tracker db upgrade heads
 	$(BIN)/tracker seed demo --if-empty
 	@echo "Демо-входы (пароль demo): admin@demo.local, koordinator@demo.local, ispolnitel@demo.local, shkola1@demo.local"
 	@echo "Откройте http://127.0.0.1:$(PORT)"

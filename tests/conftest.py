@@ -66,7 +66,8 @@ def app():
         _reset_schema()
         from flask_migrate import upgrade
 
-        upgrade()
+        # Domains add their migrations as branches from the same base; "heads" applies them all.
+        upgrade(revision="heads")
     yield application
     with application.app_context():
         db.session.remove()

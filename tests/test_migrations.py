@@ -22,5 +22,5 @@ def test_downgrade_to_empty_and_upgrade_again(app):
     with db.engine.connect() as conn:
         tables = set(db.inspect(conn).get_table_names()) - {"alembic_version"}
     assert tables == set()
-    upgrade()
+    upgrade(revision="heads")
     assert _diff() == []

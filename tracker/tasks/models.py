@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import Date, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import UTCDateTime, utcnow
@@ -93,3 +93,20 @@ class Task(db.Model):
     def is_touched(self) -> bool:
         """Tell whether the task must not vanish silently when its schedule is regenerated."""
         return self.has_work or self.origin == TaskOrigin.manual
+
+
+class TaskAssignee(db.Model):
+    """A person named by a coordinator as doing a task; without any, the responsible organisations' users do."""
+
+    __tablename__ = "task_assignees"
+    __table_args__ = (UniqueConstraint("task_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Task assigned.
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    # Person assigned.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Coordinator who assigned them.
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # When.
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
