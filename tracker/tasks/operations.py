@@ -39,9 +39,11 @@ def activity_windows(activity: Activity, roadmap: Roadmap) -> list[tuple[date, d
 
 def apply_windows(
     activity: Activity, roadmap: Roadmap, windows: list[tuple[date, date]], origin: TaskOrigin,
-    existing: list[Task] | None = None,
+    existing: list[Task] | None = None, keep_manual: bool = True,
 ) -> tuple[int, int, int]:
     """Make the activity's tasks match the windows: keep matches, add new, drop untouched, flag touched.
+
+    Tasks set by hand count as touched unless `keep_manual` is off (an override replaced or cleared).
 
     Return the numbers of tasks added, removed and flagged.
     """
@@ -57,7 +59,7 @@ def apply_windows(
             wanted.pop(key)
             task.is_orphaned = False
             task.origin = origin
-        elif (task.has_work if origin == TaskOrigin.manual else task.is_touched):
+        elif task.has_work if (origin == TaskOrigin.manual or not keep_manual) else task.is_touched:
             if not task.is_orphaned:
                 task.is_orphaned = True
                 flagged += 1
@@ -74,12 +76,14 @@ def apply_windows(
     return added, removed, flagged
 
 
-def sync_activity_tasks(activity: Activity, roadmap: Roadmap, existing: list[Task] | None = None) -> None:
+def sync_activity_tasks(
+    activity: Activity, roadmap: Roadmap, existing: list[Task] | None = None, keep_manual: bool = True
+) -> None:
     """Regenerate an activity's tasks from its deadline text unless its dates were set by hand."""
     windows = activity_windows(activity, roadmap)
     if activity.is_schedule_overridden:
         return
-    apply_windows(activity, roadmap, windows, TaskOrigin.schedule, existing)
+    apply_windows(activity, roadmap, windows, TaskOrigin.schedule, existing, keep_manual)
     db.session.flush()
 
 
@@ -111,7 +115,7 @@ def clear_override(user: User, roadmap: Roadmap, activity: Activity) -> None:
     """Return an activity to the dates its text produces."""
     before = {"windows": _window_strings(activity)}
     activity.is_schedule_overridden = False
-    sync_activity_tasks(activity, roadmap)
+    sync_activity_tasks(activity, roadmap, keep_manual=False)
     record(roadmap.id, user, "activity.schedule_reset", "activity", activity.id, activity_label(activity),
            before, {"windows": _window_strings(activity)})
 
