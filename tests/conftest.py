@@ -18,9 +18,14 @@ pytest_plugins = [
     "tests.fixtures.orgs",
     "tests.fixtures.auth",
     "tests.fixtures.roadmaps",
+    "tests.fixtures.notifications",
+    "tests.fixtures.tasks",
+    "tests.fixtures.analysis",
+    "tests.fixtures.reports",
 ]
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+# Copies of ../shared/samples (real roadmaps, deadline phrases, the school data set).
+SAMPLES = Path(__file__).resolve().parent / "samples"
 
 
 def _database_url(tmp_dir: str) -> str:

@@ -3,7 +3,7 @@
 import logging
 from pathlib import Path
 
-from flask import Flask, redirect, url_for
+from flask import Flask, redirect
 from flask_login import current_user
 
 from tracker.extensions import csrf, db, login_manager, migrate
@@ -57,21 +57,34 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach every domain's routes; pages other than sign-in require a signed-in user."""
+    from tracker.analysis.blueprint import bp as analysis_bp
     from tracker.api.blueprint import bp as api_bp
+    from tracker.auth.blueprint import admin_bp
     from tracker.auth.blueprint import bp as auth_bp
+    from tracker.notifications.blueprint import bp as notifications_bp
+    from tracker.reports.blueprint import bp as reports_bp
     from tracker.roadmaps.blueprint import bp as roadmaps_bp
+    from tracker.tasks.blueprint import bp as tasks_bp
 
-    for blueprint in (roadmaps_bp,):
+    for blueprint in (admin_bp, roadmaps_bp, reports_bp, tasks_bp, analysis_bp):
         blueprint.before_request(_require_login)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(roadmaps_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(tasks_bp)
+    app.register_blueprint(analysis_bp)
     app.register_blueprint(api_bp)
+    # Not in the login loop above: its calendar feeds are fetched without cookies (see its require_login).
+    app.register_blueprint(notifications_bp)
     csrf.exempt(api_bp)
     app.before_request_funcs.setdefault("auth", []).append(_require_login_except_login)
 
     @app.get("/")
     def home():
-        return redirect(url_for("roadmaps.index"))
+        from tracker.auth.views import landing_url
+
+        return redirect(landing_url())
 
     @app.get("/healthz")
     def healthz():

@@ -44,6 +44,26 @@ def seed_demo_command(if_empty: bool) -> None:
     click.echo(f"Демо-данные загружены: дорожная карта № {result['roadmap'].id}.")
 
 
+@seed.command("region")
+@click.option("--municipalities", default=60, show_default=True)
+@click.option("--schools", "schools_per_municipality", default=20, show_default=True,
+              help="Schools per municipality.")
+@click.option("--municipal-activities", default=150, show_default=True)
+@click.option("--school-activities", default=40, show_default=True)
+@with_appcontext
+def seed_region_command(municipalities: int, schools_per_municipality: int, municipal_activities: int,
+                        school_activities: int) -> None:
+    """Generate a synthetic region (60 municipalities, 1,200 schools, ~250,000 tasks) for measurements."""
+    from tracker.scale import seed_region
+
+    try:
+        counts = seed_region(municipalities, schools_per_municipality, municipal_activities, school_activities)
+    except ValueError as exc:
+        raise click.ClickException("Тестовый регион уже создан в этой базе данных.") from exc
+    db.session.commit()
+    _echo_json(counts)
+
+
 @click.group()
 def users() -> None:
     """Manage users."""
@@ -150,9 +170,13 @@ def _echo_json(payload: dict) -> None:
 def register_commands(app) -> None:
     """Attach the product's commands to the application's CLI (the factory calls this)."""
     from tracker.analysis.cli import analysis_cli
+    from tracker.reports.cli import report_cli
+    from tracker.roadmaps.cli import roadmap_cli
 
     for command in (seed, users, notify, scheduler_command, analysis_cli):
         app.cli.add_command(command)
+    app.cli.add_command(report_cli)
+    app.cli.add_command(roadmap_cli)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

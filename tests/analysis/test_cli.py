@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from tracker.analysis.cli import analysis_cli
 
-# The shared material sits next to the repository, as tests/conftest.py expects it.
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples" / "analysis"
+# Copies of the shared samples live in the repository, so the suite never skips them.
+SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "analysis"
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared sample data set not available")
 
 RESULTS_HEADER = (

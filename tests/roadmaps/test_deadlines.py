@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from tracker.roadmaps.deadlines import Occurrence, Schedule, describe, parse_deadline
 
-SAMPLES_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "deadlines.json"
+SAMPLES_PATH = Path(__file__).resolve().parents[1] / "samples" / "deadlines.json"
 SAMPLES = json.loads(SAMPLES_PATH.read_text(encoding="utf-8"))
 
 # written out here rather than imported, so the tests do not share a mistake with the module

@@ -1,6 +1,8 @@
 """JSON API v1: token-authenticated, scoped exactly like the web pages."""
 
-from flask import g, jsonify, request
+from datetime import date
+
+from flask import current_app, g, jsonify, request, url_for
 from sqlalchemy import select
 
 from tracker.auth.access import get_roadmap_or_404, visible_roadmaps
@@ -8,7 +10,19 @@ from tracker.auth.operations import user_for_token
 from tracker.extensions import db
 from tracker.roadmaps.models import Activity, Roadmap, Section
 from tracker.roadmaps.tree import build_rows
-from tracker.tasks.models import Task
+from tracker.storage import UploadError, remove_stored, save_all, send_stored
+from tracker.tasks.assignment import assignees_for_tasks, tasks_of_user
+from tracker.tasks.forms import MAX_LINKS, MESSAGES, bad_link, parse_links, upload_error_message
+from tracker.tasks.models import Task, TaskStatus
+from tracker.tasks.operations import TaskError, accept_task, complete_task, return_task
+from tracker.tasks.permissions import (
+    allowed_actions,
+    get_evidence_or_404,
+    get_task_or_404,
+    refusal,
+    visible_tasks,
+)
+from tracker.tasks.queries import task_details, users_by_id, with_details
 
 
 class ApiError(Exception):
@@ -108,3 +122,235 @@ def openapi():
     from tracker.api.openapi import SPEC
 
     return jsonify(SPEC)
+
+
+# --- tasks ---------------------------------------------------------------------------------------------
+
+TASK_PAGE_DEFAULT = 100
+TASK_PAGE_MAX = 500
+
+
+def _error(status: int, message: str):
+    """Answer an API error."""
+    return jsonify(error=message), status
+
+
+def _person(user) -> dict | None:
+    """Return a user as the API shows them to colleagues."""
+    if user is None:
+        return None
+    return {"id": user.id, "name": user.name, "organization": user.organization.short_name}
+
+
+def _task_summary(task: Task, assignees: list) -> dict:
+    """Return the list form of a task."""
+    return {
+        "id": task.id,
+        "activity_id": task.activity_id,
+        "roadmap_id": task.roadmap_id,
+        "number": task.activity.number or None,
+        "title": task.activity.title,
+        "label": task.label or None,
+        "start": task.start.isoformat(),
+        "due": task.due.isoformat(),
+        "status": task.status.value,
+        "assignees": [_person(u) for u in assignees],
+    }
+
+
+def _moment(value) -> str | None:
+    """Return an aware datetime in ISO 8601, or None."""
+    return value.isoformat() if value else None
+
+
+def _task_detail(task: Task, roadmap: Roadmap) -> dict:
+    """Return a task with its completion, evidence, comments, history and what the caller may do."""
+    details = task_details(task)
+    people = users_by_id({task.submitted_by_id, task.accepted_by_id})
+    base = current_app.config["BASE_URL"]
+    payload = _task_summary(task, assignees_for_tasks([task.id])[task.id])
+    payload |= {
+        "note": task.note or None,
+        "reason": task.reason or None,
+        "completed_at": _moment(task.completed_dt),
+        "submitted_by": _person(people.get(task.submitted_by_id)),
+        "accepted_at": _moment(task.accepted_dt),
+        "accepted_by": _person(people.get(task.accepted_by_id)),
+        "acceptance_required": roadmap.is_acceptance_required,
+        "version": task.version,
+        "actions": sorted(allowed_actions(g.api_user, task, roadmap)),
+        "evidence": [
+            {
+                "id": e.id,
+                "kind": e.kind.value,
+                "filename": e.original_filename if e.kind.value == "file" else None,
+                "size": e.size,
+                "sha256": e.sha256,
+                "content_type": e.content_type,
+                "url": (base + url_for("api.task_evidence", task_id=task.id, evidence_id=e.id)
+                        if e.kind.value == "file" else e.url),
+                "created_at": _moment(e.created_dt),
+            }
+            for e in details["evidence"]
+        ],
+        "comments": [
+            {"id": c.id, "author": _person(c.user), "body": c.body, "action": c.action or None,
+             "created_at": _moment(c.created_dt)}
+            for c in details["comments"]
+        ],
+        "history": [
+            {"action": h.action, "user": _person(h.user), "created_at": _moment(h.created_dt),
+             "before": h.before, "after": h.after}
+            for h in details["history"]
+        ],
+    }
+    return payload
+
+
+def tasks():
+    """List the tasks the caller may see, optionally only theirs, by status and due date."""
+    user = g.api_user
+    args = request.args
+    query = visible_tasks(user)
+    if args.get("mine", "").lower() in ("1", "true", "yes"):
+        query = query.where(Task.id.in_(tasks_of_user(user).with_only_columns(Task.id)))
+    statuses = [s.strip() for value in args.getlist("status") for s in value.split(",") if s.strip()]
+    unknown = [s for s in statuses if s not in TaskStatus.__members__]
+    if unknown:
+        allowed = ", ".join(TaskStatus.__members__)
+        return _error(422, f"Неизвестный статус: {unknown[0]}. Допустимы: {allowed}.")
+    if statuses:
+        query = query.where(Task.status.in_([TaskStatus(s) for s in statuses]))
+    for name, compare in (("due_before", Task.due.__lt__), ("due_after", Task.due.__ge__)):
+        if args.get(name):
+            try:
+                query = query.where(compare(date.fromisoformat(args[name])))
+            except ValueError:
+                return _error(422, f"Параметр {name}: ожидается дата в виде ГГГГ-ММ-ДД.")
+    if args.get("roadmap_id"):
+        if not args["roadmap_id"].isdigit():
+            return _error(422, "Параметр roadmap_id: ожидается число.")
+        query = query.where(Task.roadmap_id == int(args["roadmap_id"]))
+    try:
+        limit = int(args.get("limit", TASK_PAGE_DEFAULT))
+        offset = int(args.get("offset", 0))
+    except ValueError:
+        return _error(422, "Параметры limit и offset должны быть целыми числами.")
+    if not 1 <= limit <= TASK_PAGE_MAX or offset < 0:
+        return _error(422, f"limit — от 1 до {TASK_PAGE_MAX}, offset — не меньше 0.")
+    rows = db.session.execute(
+        with_details(query).order_by(Task.due, Task.id).limit(limit + 1).offset(offset)
+    ).unique().scalars().all()
+    page = list(rows[:limit])
+    people = assignees_for_tasks([t.id for t in page])
+    return jsonify(
+        tasks=[_task_summary(t, people.get(t.id, [])) for t in page],
+        limit=limit,
+        offset=offset,
+        next_offset=offset + limit if len(rows) > limit else None,
+    )
+
+
+def task(task_id: int):
+    """Return one task with its evidence, comments and history."""
+    item, roadmap = get_task_or_404(g.api_user, task_id)
+    return jsonify(_task_detail(item, roadmap))
+
+
+_REFUSAL_STATUS = {"forbidden": 403, "roadmap_closed": 409, "state": 409}
+
+
+def _refused(item: Task, roadmap: Roadmap, action: str):
+    """Return an error answer when the caller may not take the action now, else None."""
+    reason = refusal(g.api_user, item, roadmap, action)
+    # A wrong status is left to the operation, which tells a stale version (409 conflict) from it.
+    if reason and reason != "state":
+        return _error(_REFUSAL_STATUS[reason], MESSAGES[reason])
+    return None
+
+
+def _task_error(error) -> tuple:
+    """Answer a refused change: 409 for a conflict or a wrong status, 422 for missing text."""
+    db.session.rollback()
+    status = 409 if error.code in ("conflict", "state") else 422
+    return _error(status, MESSAGES.get(error.code, MESSAGES["state"]))
+
+
+def _version(value) -> int | None:
+    """Return the task version the client saw, if it sent one."""
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.isdigit() else None
+
+
+def task_complete(task_id: int):
+    """Report a task done: multipart note, files and links."""
+    item, roadmap = get_task_or_404(g.api_user, task_id)
+    refused = _refused(item, roadmap, "complete")
+    if refused:
+        return refused
+    note = request.form.get("note", "")
+    if not note.strip():
+        return _error(422, MESSAGES["note_required"])
+    links = [link for value in request.form.getlist("links") for link in parse_links(value)]
+    if len(links) > MAX_LINKS or bad_link(links):
+        return _error(422, MESSAGES["link"].format(name=(bad_link(links) or "")[:100]))
+    limit_mb = current_app.config["MAX_UPLOAD_MB"]
+    try:
+        stored = save_all(request.files.getlist("files"), current_app.config["UPLOAD_DIR"], limit_mb << 20)
+    except UploadError as error:
+        return _error(413 if error.code == "too_large" else 422, upload_error_message(error, limit_mb))
+    try:
+        complete_task(g.api_user, item, roadmap, note, stored, list(dict.fromkeys(links)),
+                      _version(request.form.get("version")))
+        db.session.commit()
+    except TaskError as error:
+        remove_stored(current_app.config["UPLOAD_DIR"], [s.stored_name for s in stored])
+        return _task_error(error)
+    return jsonify(_task_detail(item, roadmap))
+
+
+def _review(task_id: int, action: str):
+    """Accept or return a submitted task from a JSON body {"comment": …}."""
+    item, roadmap = get_task_or_404(g.api_user, task_id)
+    body = request.get_json(silent=True)
+    if body is None and request.get_data():
+        return _error(400, "Тело запроса должно быть JSON-объектом, например {\"comment\": \"…\"}.")
+    body = body if body is not None else {}
+    if not isinstance(body, dict) or not isinstance(body.get("comment", ""), str | None):
+        return _error(422, "Ожидается JSON-объект с текстовым полем comment.")
+    refused = _refused(item, roadmap, action)
+    if refused:
+        return refused
+    comment = body.get("comment") or ""
+    try:
+        if action == "accept":
+            accept_task(g.api_user, item, comment, _version(body.get("version")))
+        else:
+            return_task(g.api_user, item, comment, _version(body.get("version")))
+        db.session.commit()
+    except TaskError as error:
+        return _task_error(error)
+    return jsonify(_task_detail(item, roadmap))
+
+
+def task_accept(task_id: int):
+    """Accept a submitted task."""
+    return _review(task_id, "accept")
+
+
+def task_return(task_id: int):
+    """Return a submitted task for rework; the comment is required."""
+    return _review(task_id, "return")
+
+
+def task_evidence(task_id: int, evidence_id: int):
+    """Send an evidence file as an attachment."""
+    item, _ = get_task_or_404(g.api_user, task_id)
+    evidence = get_evidence_or_404(item, evidence_id)
+    response = None
+    if evidence.stored_name:
+        response = send_stored(current_app.config["UPLOAD_DIR"], evidence.stored_name,
+                               evidence.original_filename, evidence.content_type)
+    if response is None:
+        return _error(404, "Файла нет: это ссылка или файл недоступен.")
+    return response

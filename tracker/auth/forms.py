@@ -2,7 +2,7 @@
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 
@@ -26,12 +26,9 @@ class PasswordForm(FlaskForm):
 
     def validate_new(self, field: PasswordField) -> None:
         """Refuse passwords shorter than the policy or made of one kind of character."""
-        value = field.data or ""
-        minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-        if len(value) < minimum:
-            raise ValidationError(f"Пароль должен быть не короче {minimum} символов.")
-        if value.isdigit() or value.isalpha():
-            raise ValidationError("Пароль должен содержать и буквы, и цифры или знаки.")
+        reason = check_password_policy(field.data or "", current_app.config["PASSWORD_MIN_LENGTH"])
+        if reason:
+            raise ValidationError(reason)
 
 
 class TokenForm(FlaskForm):
@@ -44,4 +41,42 @@ class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change something."""
 
 
-__all__ = ["Email", "EmptyForm", "LoginForm", "PasswordForm", "TokenForm"]
+
+
+def check_password_policy(value: str, minimum: int) -> str | None:
+    """Return the Russian reason a password is too weak, or None."""
+    if len(value) < minimum:
+        return f"Пароль должен быть не короче {minimum} символов."
+    if value.isdigit() or value.isalpha():
+        return "Пароль должен содержать и буквы, и цифры или знаки."
+    if value.casefold() in WEAK_PASSWORDS:
+        return "Этот пароль слишком распространён, выберите другой."
+    return None
+
+
+# The most common passwords that pass the length rule; a short list is enough to stop the obvious ones.
+WEAK_PASSWORDS = {"password1", "qwerty123", "12345678a", "1q2w3e4r", "1qaz2wsx", "qwerty12", "password123",
+                  "parol123", "admin123", "p@ssw0rd", "passw0rd", "qwertyuiop1"}
+
+
+class UserForm(FlaskForm):
+    """Create or edit a user (administrators)."""
+
+    email = EmailField("Электронная почта", validators=[DataRequired("Укажите электронную почту."),
+                                                        Email("Некорректный адрес электронной почты.")])
+    name = StringField("ФИО", validators=[DataRequired("Укажите ФИО."), Length(max=200)])
+    position = StringField("Должность", validators=[Length(max=200)])
+    role = SelectField("Роль", choices={
+        "coordinator": "координатор", "executor": "исполнитель", "school": "представитель школы",
+        "observer": "наблюдатель", "admin": "администратор"})
+    organization_id = SelectField("Организация", coerce=int)
+    is_active_account = BooleanField("Учётная запись действует", default=True)
+    password = PasswordField("Пароль", description="Для новой учётной записи — обязательно; при изменении — "
+                                                   "оставьте пустым, чтобы не менять.")
+
+    def validate_password(self, field: PasswordField) -> None:
+        """Apply the password policy when a password is given."""
+        if field.data:
+            reason = check_password_policy(field.data, current_app.config["PASSWORD_MIN_LENGTH"])
+            if reason:
+                raise ValidationError(reason)

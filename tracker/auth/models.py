@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import UTCDateTime, utcnow
@@ -83,3 +83,52 @@ class ApiToken(db.Model):
     revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class LoginAttempt(db.Model):
+    """One sign-in attempt, kept to slow down password guessing across all web workers."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email_created", "email", "created_dt"),
+        Index("ix_login_attempts_ip_created", "ip", "created_dt"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # E-mail typed, lower-case.
+    email: Mapped[str] = mapped_column(String(254))
+    # Client address.
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    # Whether the password was right.
+    is_success: Mapped[bool] = mapped_column(default=False)
+    # Moment of the attempt.
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEntry(db.Model):
+    """An administrative or security event: who did what to whom, from where."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_created", "created_dt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Who acted; None for the system or an anonymous visitor.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # Organisation of the object, for scoping the log.
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    # Event code, e.g. "user.create", "auth.lockout".
+    action: Mapped[str] = mapped_column(String(60))
+    # Kind of object: user, organization.
+    target_type: Mapped[str] = mapped_column(String(30), default="")
+    # Id of the object.
+    target_id: Mapped[int | None] = mapped_column()
+    # Short label of the object at the time.
+    label: Mapped[str] = mapped_column(String(300), default="")
+    # Changed values or other details.
+    details: Mapped[dict | None] = mapped_column(JSON)
+    # Client address.
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    # Moment of the event.
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")

@@ -2,12 +2,13 @@
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from tracker.auth.models import ApiToken, Role, User
+from tracker.auth.models import ApiToken, AuditEntry, LoginAttempt, Role, User
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.orgs.models import Organization
@@ -88,3 +89,72 @@ def revoke_token(user: User, token_id: int) -> bool:
     token.revoked_dt = utcnow()
     db.session.flush()
     return True
+
+
+# Sign-in throttling: failures counted over a sliding window, per account and per client address.
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_EMAIL = 5
+MAX_FAILURES_PER_IP = 30
+
+
+def failures_since(email: str, ip: str, since: datetime) -> tuple[int, int]:
+    """Return the recent failed attempts for this e-mail and for this address."""
+    by_email = db.session.execute(
+        select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.email == email, LoginAttempt.is_success.is_(False), LoginAttempt.created_dt >= since
+        )
+    ).scalar()
+    by_ip = db.session.execute(
+        select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.ip == ip, LoginAttempt.is_success.is_(False), LoginAttempt.created_dt >= since
+        )
+    ).scalar()
+    return by_email, by_ip
+
+
+def is_throttled(email: str, ip: str, now: datetime | None = None) -> bool:
+    """Tell whether sign-in for this e-mail or from this address is paused after repeated failures."""
+    since = (now or utcnow()) - THROTTLE_WINDOW
+    by_email, by_ip = failures_since(email.strip().lower(), ip, since)
+    return by_email >= MAX_FAILURES_PER_EMAIL or by_ip >= MAX_FAILURES_PER_IP
+
+
+def record_attempt(email: str, ip: str, success: bool) -> bool:
+    """Store a sign-in attempt; return True when this failure has just locked the account's sign-in."""
+    email = email.strip().lower()[:254]
+    db.session.add(LoginAttempt(email=email, ip=ip[:64], is_success=success))
+    db.session.flush()
+    if success:
+        return False
+    by_email, _ = failures_since(email, ip, utcnow() - THROTTLE_WINDOW)
+    return by_email == MAX_FAILURES_PER_EMAIL
+
+
+def audit(actor: User | None, action: str, target=None, details: dict | None = None, ip: str = "",
+          organization_id: int | None = None) -> AuditEntry:
+    """Add an entry to the administrative audit log."""
+    entry = AuditEntry(
+        actor_id=actor.id if actor else None,
+        action=action,
+        target_type=type(target).__name__.lower() if target is not None else "",
+        target_id=getattr(target, "id", None),
+        label=(getattr(target, "email", None) or getattr(target, "short_name", None) or "")[:300],
+        details=details,
+        ip=ip[:64],
+        organization_id=organization_id if organization_id is not None else getattr(target, "organization_id", None),
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def user_snapshot(user: User) -> dict:
+    """Return the audited fields of a user."""
+    return {
+        "email": user.email,
+        "name": user.name,
+        "position": user.position,
+        "role": user.role.value,
+        "organization": user.organization.short_name if user.organization else None,
+        "is_active": user.is_active_account,
+    }

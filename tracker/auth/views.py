@@ -17,6 +17,13 @@ def _safe_next(target: str | None) -> str:
     """Return a local redirect target, never another host."""
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
+    return landing_url()
+
+
+def landing_url() -> str:
+    """Return the first page after sign-in: «Мои задачи» for officers and schools, the roadmaps for others."""
+    if current_user.is_authenticated and current_user.role.value in ("executor", "school"):
+        return url_for("tasks.mine")
     return url_for("roadmaps.index")
 
 
@@ -26,15 +33,33 @@ def login():
         return redirect(url_for("roadmaps.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        ip = request.remote_addr or ""
+        if ops.is_throttled(form.email.data, ip):
+            return render_template("auth/login.html", form=form, throttled=True), 429
         user = ops.find_user(form.email.data)
         if ops.check_password(user, form.password.data) and user.is_active:
+            ops.record_attempt(form.email.data, ip, True)
             session.clear()
             login_user(user, remember=form.remember.data)
             user.last_login_dt = utcnow()
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
+        locked = ops.record_attempt(form.email.data, ip, False)
+        if locked and user is not None:
+            ops.audit(None, "auth.lockout", user, {"ip": ip}, ip)
+            notify_lockout(user, ip)
+        db.session.commit()
+        if locked:
+            return render_template("auth/login.html", form=form, throttled=True), 429
         form.password.errors.append("Неверная электронная почта или пароль.")
     return render_template("auth/login.html", form=form), 200 if not form.errors else 401
+
+
+def notify_lockout(user, ip: str) -> None:
+    """Tell the account owner that sign-in was paused after repeated wrong passwords."""
+    from tracker.notifications.operations import queue_security_notice
+
+    queue_security_notice(user, "lockout", {"ip": ip})
 
 
 def logout():

@@ -1,11 +1,27 @@
-"""Secret links of personal calendar feeds."""
+"""Calendar feeds: their secret links and their contents (personal, per roadmap, one task)."""
 
-from flask import current_app
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from flask import current_app, get_template_attribute
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
 
 from tracker.auth.models import User
+from tracker.extensions import db
+from tracker.notifications.ical import CalendarTask, build_feed, build_task_ics
+from tracker.notifications.policy import SILENT_ROADMAP_STATUSES
+from tracker.roadmaps.models import Activity, Roadmap
+from tracker.tasks.assignment import tasks_of_user
+from tracker.tasks.models import Task, TaskStatus
 
 _SALT = "calendar-feed"
+_ROADMAP_SALT = "roadmap-calendar-feed"
+# Tasks a personal feed shows: those still expecting something from the user.
+FEED_STATUSES = (TaskStatus.planned, TaskStatus.in_progress, TaskStatus.submitted, TaskStatus.returned)
+# A feed of nothing still needs a stable DTSTAMP.
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _serializer() -> URLSafeSerializer:
@@ -30,3 +46,115 @@ def read_calendar_token(token: str) -> tuple[int, str] | None:
 def calendar_url(user: User) -> str:
     """Return the absolute https/http address of the user's personal calendar feed."""
     return f"{current_app.config['BASE_URL']}/calendar/{calendar_token(user)}.ics"
+
+
+def roadmap_calendar_token(user: User, roadmap_id: int) -> str:
+    """Return the signed token of a user's link to a roadmap's feed; revoked with the personal one."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_ROADMAP_SALT).dumps(
+        [user.id, user.calendar_key, roadmap_id]
+    )
+
+
+def read_roadmap_calendar_token(token: str) -> tuple[int, str, int] | None:
+    """Return (user id, key, roadmap id) from a roadmap feed token, or None when the signature is wrong."""
+    try:
+        user_id, key, roadmap_id = URLSafeSerializer(
+            current_app.config["SECRET_KEY"], salt=_ROADMAP_SALT
+        ).loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    return int(user_id), str(key), int(roadmap_id)
+
+
+def roadmap_calendar_url(user: User, roadmap_id: int) -> str:
+    """Return the absolute address of a roadmap's feed for this user."""
+    return f"{current_app.config['BASE_URL']}/calendar/roadmap/{roadmap_calendar_token(user, roadmap_id)}.ics"
+
+
+def webcal_url(url: str) -> str:
+    """Return the webcal:// form of a feed address, which calendar programs open as a subscription."""
+    return "webcal://" + url.split("://", 1)[-1]
+
+
+def feed_user(token: str) -> User | None:
+    """Return the active user a personal feed token belongs to, or None for a wrong or revoked token."""
+    found = read_calendar_token(token)
+    if found is None:
+        return None
+    user = db.session.get(User, found[0])
+    if user is None or not user.is_active or user.calendar_key != found[1]:
+        return None
+    return user
+
+
+def calendar_domain() -> str:
+    """Return the host name that makes event UIDs unique: the one of BASE_URL."""
+    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+
+
+def task_url(task_id: int) -> str:
+    """Return the absolute address of a task's page."""
+    return f"{current_app.config['BASE_URL']}/tasks/{task_id}"
+
+
+def calendar_task(task: Task, activity: Activity, roadmap: Roadmap) -> CalendarTask:
+    """Return the plain values of a task's calendar event."""
+    number = f"{activity.number} " if activity.number else ""
+    return CalendarTask(
+        uid_seed=task.id,
+        summary=f"{number}{activity.title}".strip(),
+        description=task.label or "",
+        due=task.due,
+        start=task.start,
+        url=task_url(task.id),
+        # The optimistic-lock version grows with every change of the task, as SEQUENCE must.
+        sequence=max(task.version - 1, 0),
+        status=str(task.status),
+        roadmap_title=roadmap.title,
+        responsible=activity.responsible,
+        result=activity.result,
+    )
+
+
+def task_ics(task: Task, activity: Activity, roadmap: Roadmap) -> bytes:
+    """Return the .ics of one task."""
+    return build_task_ics(
+        calendar_task(task, activity, roadmap), prodid_domain=calendar_domain(), stamp=task.updated_dt
+    )
+
+
+def _feed(name: str, rows: Iterable[tuple[Task, Activity, Roadmap]], tz: str, with_alarms: bool) -> bytes:
+    """Build a feed from (task, activity, roadmap) rows, stamped with the latest change among them."""
+    events, stamp = [], _EPOCH
+    for task, activity, roadmap in rows:
+        events.append(calendar_task(task, activity, roadmap))
+        stamp = max(stamp, task.updated_dt)
+    kwargs = {} if with_alarms else {"alarm_at": None}
+    return build_feed(name, events, prodid_domain=calendar_domain(), stamp=stamp, tz=tz, **kwargs)
+
+
+def personal_feed(user: User) -> bytes:
+    """Build the feed of the user's open tasks in roadmaps being carried out."""
+    query = (
+        tasks_of_user(user)
+        .add_columns(Activity, Roadmap)
+        .join(Activity, Activity.id == Task.activity_id)
+        .join(Roadmap, Roadmap.id == Task.roadmap_id)
+        .where(Task.status.in_(FEED_STATUSES), Roadmap.status.notin_(SILENT_ROADMAP_STATUSES))
+        .order_by(Task.due, Task.id)
+    )
+    name = get_template_attribute("notifications/calendar.txt", "personal_name")(user)
+    return _feed(str(name).strip(), db.session.execute(query), user.organization.timezone, True)
+
+
+def roadmap_feed(roadmap: Roadmap) -> bytes:
+    """Build the feed of every task of a roadmap, without alarms: it is for watching, not for doing."""
+    query = (
+        select(Task, Activity, Roadmap)
+        .join(Activity, Activity.id == Task.activity_id)
+        .join(Roadmap, Roadmap.id == Task.roadmap_id)
+        .where(Task.roadmap_id == roadmap.id)
+        .order_by(Task.due, Task.id)
+    )
+    name = get_template_attribute("notifications/calendar.txt", "roadmap_name")(roadmap)
+    return _feed(str(name).strip(), db.session.execute(query), roadmap.organization.timezone, False)

@@ -22,3 +22,15 @@ def create_organization(
     org.path = f"{parent.path if parent else '/'}{org.id}/"
     db.session.flush()
     return org
+
+
+def update_organization(org: Organization, **fields) -> dict:
+    """Change an organisation's names, code, kind or time zone; return the changed values as [old, new]."""
+    changed = {}
+    for name, value in fields.items():
+        old = getattr(org, name)
+        if old != value:
+            changed[name] = [getattr(old, "value", old), getattr(value, "value", value)]
+            setattr(org, name, value)
+    db.session.flush()
+    return changed

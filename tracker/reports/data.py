@@ -7,6 +7,7 @@ see them, so a report can be rendered and tested without an application or a ses
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -131,6 +132,22 @@ def half_year(year: int, number: int) -> tuple[date, date]:
 def whole_year(year: int) -> tuple[date, date]:
     """Return the first and last day of the year."""
     return date(year, 1, 1), date(year, 12, 31)
+
+
+_PERIOD_CODE = re.compile(r"(\d{4})(?:([QH])([1-4]))?")
+
+
+def parse_period(code: str) -> tuple[date, date]:
+    """Return the first and last day of a period code: «2026», «2026H1» (half-year) or «2026Q3»."""
+    match = _PERIOD_CODE.fullmatch(code.strip().upper())
+    if not match:
+        raise ValueError(f"not a period code: {code!r}")
+    year, kind, number = int(match.group(1)), match.group(2), match.group(3)
+    if kind == "Q":
+        return quarter(year, int(number))
+    if kind == "H":
+        return half_year(year, int(number))
+    return whole_year(year)
 
 
 def _months(year: int, first: int, last: int) -> tuple[date, date]:

@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from tracker.roadmaps import views
+from tracker.roadmaps import import_views, views
 
 bp = Blueprint("roadmaps", __name__, url_prefix="/roadmaps")
 
@@ -67,4 +67,18 @@ bp.add_url_rule(
     "activity_schedule_reset",
     views.activity_schedule_reset,
     methods=("POST",),
+)
+
+# Import from Word/Excel/CSV and re-import of a corrected version (tracker/roadmaps/import_views.py).
+bp.add_url_rule("/import", "import_upload", import_views.upload, methods=("GET", "POST"))
+bp.add_url_rule("/import/<token>", "import_preview", import_views.preview, methods=("GET", "POST"))
+bp.add_url_rule("/import/<token>/cancel", "import_cancel", import_views.cancel, methods=("POST",))
+bp.add_url_rule(
+    "/<int:roadmap_id>/reimport", "reimport_upload", import_views.reimport_upload, methods=("GET", "POST")
+)
+bp.add_url_rule(
+    "/<int:roadmap_id>/reimport/<token>",
+    "reimport_compare",
+    import_views.reimport_compare,
+    methods=("GET", "POST"),
 )

@@ -1,6 +1,7 @@
 """Parse a roadmap file (.docx, .xlsx, .csv) into sections, activities and schedules (spec/import.md).
 
-Pure: takes bytes, returns dataclasses; no Flask, no database.
+Pure: takes bytes, returns dataclasses; no Flask, no database. (The only outside input: a file that states
+no period anywhere gets a default one around the current year, with a warning.)
 
 Row numbers. Every activity and warning carries `row`, a 1-based number a coordinator can find in the
 file. In a Word document it is the running number of the table row counted over all tables of the
@@ -130,8 +131,17 @@ def read_roadmap(data: bytes, filename: str, period: tuple[date, date] | None = 
             "В документе нет ни одной таблицы. Мероприятия дорожной карты должны быть в таблице."
         )
     parser = _LayoutParser(blocks, strict_header=kind != "docx")
-    parser.run()
-    return parser.finish(period, PurePath(filename).stem)
+    try:
+        parser.run()
+        return parser.finish(period, PurePath(filename).stem)
+    except RoadmapFileError:
+        raise
+    except Exception as exc:  # a bug on an unforeseen layout: the user gets a message, the log the trace
+        log.exception("layout parsing failed for %s", filename)
+        raise RoadmapFileError(
+            "Не удалось разобрать структуру документа. Сохраните таблицу мероприятий в отдельный файл "
+            ".docx или .xlsx и попробуйте снова."
+        ) from exc
 
 
 _DAMAGED = {
@@ -1269,6 +1279,25 @@ def _apply_schedule(activity: ParsedActivity, period: tuple[date, date], warns: 
         )
 
 
+def correct_deadlines(parsed: ParsedRoadmap, corrections: dict[int, str]) -> None:
+    """Replace the deadline texts of the activities at the given rows and recompute their schedules."""
+    for activity in parsed.activities:
+        text = corrections.get(activity.row)
+        if text is None:
+            continue
+        # Drop exactly the warnings the old text produced, so the row's other warnings stay.
+        stale: list[ImportWarning] = []
+        _apply_schedule(activity, parsed.period, stale)
+        for old in stale:
+            if old in parsed.warnings:
+                parsed.warnings.remove(old)
+        activity.deadline_text = _plain(text) or None
+        fresh: list[ImportWarning] = []
+        _apply_schedule(activity, parsed.period, fresh)
+        parsed.warnings.extend(fresh)
+    parsed.warnings.sort(key=lambda w: (w.row is not None, w.row or 0))
+
+
 # -------------------------------------------------------------------------------------------------- JSON
 
 
@@ -1352,6 +1381,7 @@ class Comparison:
 
 _SAME_PLACE_SIMILARITY = 0.5
 _TITLE_SIMILARITY = 0.8
+_MAX_FUZZY_PAIRS = 200_000
 
 
 def compare(current: list[ActivityKey], parsed: ParsedRoadmap) -> Comparison:
@@ -1384,15 +1414,25 @@ def compare(current: list[ActivityKey], parsed: ParsedRoadmap) -> Comparison:
     rest_new = [i for i in range(len(new)) if i not in match]
     rest_old = [j for j in range(len(current)) if j not in set(match.values())]
     candidates = []
-    for i in rest_new:
+    if len(rest_new) * len(rest_old) > _MAX_FUZZY_PAIRS:
+        # Two large unrelated lists would make difflib quadratic: settle for identical titles.
+        old_by_title: dict[str, list[int]] = {}
         for j in rest_old:
-            ratio = _similarity(titles_new[i], titles_old[j], _TITLE_SIMILARITY)
-            if ratio >= _TITLE_SIMILARITY:
-                # Identical titles recur in different sections («Анализ эффективности принятых мер»): prefer
-                # the one in the same section, then the one with the same number.
-                same_path = _norm_path(new[i].section_path) == _norm_path(current[j].section_path)
-                score = ratio + 0.1 * same_path + 0.05 * ((new[i].number or "") == (current[j].number or ""))
-                candidates.append((score, i, j))
+            old_by_title.setdefault(titles_old[j], []).append(j)
+        pairs = [(1.0, i, j) for i in rest_new for j in old_by_title.get(titles_new[i], [])]
+    else:
+        pairs = [
+            (ratio, i, j)
+            for i in rest_new
+            for j in rest_old
+            if (ratio := _similarity(titles_new[i], titles_old[j], _TITLE_SIMILARITY)) >= _TITLE_SIMILARITY
+        ]
+    for ratio, i, j in pairs:
+        # Identical titles recur in different sections («Анализ эффективности принятых мер»): prefer
+        # the one in the same section, then the one with the same number.
+        same_path = _norm_path(new[i].section_path) == _norm_path(current[j].section_path)
+        score = ratio + 0.1 * same_path + 0.05 * ((new[i].number or "") == (current[j].number or ""))
+        candidates.append((score, i, j))
     assign(candidates)
     matched_old = set(match.values())
     result = Comparison(

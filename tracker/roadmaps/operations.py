@@ -444,7 +444,9 @@ def record_revision(
     db.session.flush()
     db.session.execute(
         update(HistoryEntry)
-        .where(HistoryEntry.roadmap_id == roadmap.id, HistoryEntry.revision_id.is_(None))
+        # Task execution is not a correction of the plan.
+        .where(HistoryEntry.roadmap_id == roadmap.id, HistoryEntry.revision_id.is_(None),
+               HistoryEntry.entity_type != "task")
         .values(revision_id=revision.id)
     )
     record(

@@ -38,6 +38,7 @@ from tracker.roadmaps.models import (
 from tracker.roadmaps.tree import build_rows, section_choices
 from tracker.tasks import operations as task_ops
 from tracker.tasks.models import CLOSED_STATUSES, Task
+from tracker.tasks.queries import completion_marks
 
 PASSPORT_FORM_FIELDS = (
     "title",
@@ -181,6 +182,7 @@ def show(roadmap_id: int):
         action_form=EmptyForm(),
         transitions=STATUS_TRANSITIONS[roadmap.status],
         review_count=sum(a.is_review_needed for a in activities),
+        marks=completion_marks(roadmap),
     )
 
 

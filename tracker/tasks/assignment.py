@@ -4,7 +4,8 @@ from sqlalchemy import Select, and_, exists, or_, select
 
 from tracker.auth.models import Role, User
 from tracker.extensions import db
-from tracker.roadmaps.models import ActivityLink, LinkRole
+from tracker.orgs.models import Organization, OrgKind
+from tracker.roadmaps.models import ActivityLink, LinkRole, Roadmap
 from tracker.tasks.models import Task, TaskAssignee
 
 # Roles that carry out tasks for their organisation by default; observers only watch.
@@ -12,7 +13,7 @@ DOING_ROLES = (Role.coordinator, Role.executor, Role.school)
 
 
 def responsible_org_ids(task_ids: list[int]) -> dict[int, set[int]]:
-    """Return per task the organisations it falls to: its target school, or the activity's responsible ones."""
+    """Return per task the organisations it falls to: its target school, or the activity's responsible."""
     if not task_ids:
         return {}
     rows = db.session.execute(
@@ -79,8 +80,109 @@ def tasks_of_user(user: User) -> Select:
     )
     by_org = and_(
         ~named,
-        or_(Task.organization_id == user.organization_id, and_(Task.organization_id.is_(None), org_responsible)),
+        or_(Task.organization_id == user.organization_id,
+            and_(Task.organization_id.is_(None), org_responsible)),
     )
     if user.role not in DOING_ROLES:
         return select(Task).where(mine)
     return select(Task).where(or_(mine, by_org))
+
+
+def municipality_path(organization: Organization) -> str:
+    """Return the path of the municipality (or region) an organisation belongs to, itself included."""
+    ids = organization.ancestor_ids
+    kinds = dict(
+        db.session.execute(select(Organization.id, Organization.kind).where(Organization.id.in_(ids))).all()
+    )
+    for position in range(len(ids) - 1, -1, -1):
+        if kinds.get(ids[position]) in (OrgKind.municipality, OrgKind.region):
+            return "/" + "/".join(str(i) for i in ids[: position + 1]) + "/"
+    return organization.path
+
+
+def assignable_users(roadmap: Roadmap) -> list[User]:
+    """Return the people a coordinator may name on the roadmap's tasks: doers of its municipality."""
+    return list(
+        db.session.execute(
+            select(User)
+            .join(Organization, User.organization_id == Organization.id)
+            .where(
+                Organization.path.startswith(municipality_path(roadmap.organization)),
+                User.role.in_(DOING_ROLES),
+                User.is_active_account.is_(True),
+            )
+            .order_by(Organization.path, User.name)
+        ).scalars()
+    )
+
+
+def roadmap_coordinators(roadmap: Roadmap) -> list[User]:
+    """Return the coordinators working in the roadmap's municipality or above it."""
+    ancestors = roadmap.organization.ancestor_ids
+    return list(
+        db.session.execute(
+            select(User)
+            .join(Organization, User.organization_id == Organization.id)
+            .where(
+                User.role == Role.coordinator,
+                User.is_active_account.is_(True),
+                or_(
+                    Organization.id.in_(ancestors),
+                    # Committees and centres sit beside the schools, under the municipality.
+                    and_(Organization.parent_id.in_(ancestors),
+                         Organization.kind.notin_((OrgKind.school, OrgKind.branch))),
+                ),
+            )
+            .order_by(User.name)
+        ).scalars()
+    )
+
+
+def controllers_for_tasks(task_ids: list[int]) -> dict[int, list[User]]:
+    """Return per task the users named, or working in the organisations named, in its «Контроль» column."""
+    if not task_ids:
+        return {}
+    links = db.session.execute(
+        select(Task.id, ActivityLink.organization_id, ActivityLink.user_id)
+        .join(ActivityLink,
+              and_(ActivityLink.activity_id == Task.activity_id, ActivityLink.role == LinkRole.control))
+        .where(Task.id.in_(task_ids))
+    ).all()
+    org_ids = {org for _, org, _ in links if org is not None}
+    user_ids = {uid for _, _, uid in links if uid is not None}
+    conditions = []
+    if org_ids:
+        conditions.append(and_(User.organization_id.in_(org_ids), User.role.in_(DOING_ROLES)))
+    if user_ids:
+        conditions.append(User.id.in_(user_ids))
+    users = (
+        db.session.execute(
+            select(User).where(or_(*conditions), User.is_active_account.is_(True)).order_by(User.name)
+        ).scalars().all()
+        if conditions
+        else []
+    )
+    result: dict[int, list[User]] = {task_id: [] for task_id in task_ids}
+    for task_id, org_id, user_id in links:
+        for user in users:
+            matches = (user.id == user_id) or (org_id is not None and user.organization_id == org_id
+                                               and user.role in DOING_ROLES)
+            if matches and user not in result[task_id]:
+                result[task_id].append(user)
+    return result
+
+
+def acceptors_for_tasks(tasks: list[Task]) -> dict[int, list[User]]:
+    """Return per task who may accept it: its controllers and the coordinators of its roadmap."""
+    controllers = controllers_for_tasks([t.id for t in tasks])
+    coordinators: dict[int, list[User]] = {}
+    result: dict[int, list[User]] = {}
+    for task in tasks:
+        if task.roadmap_id not in coordinators:
+            roadmap = db.session.get(Roadmap, task.roadmap_id)
+            coordinators[task.roadmap_id] = roadmap_coordinators(roadmap)
+        seen = {u.id: u for u in controllers.get(task.id, [])}
+        for user in coordinators[task.roadmap_id]:
+            seen.setdefault(user.id, user)
+        result[task.id] = list(seen.values())
+    return result

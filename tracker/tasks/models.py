@@ -3,12 +3,12 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import UTCDateTime, utcnow
 from tracker.extensions import db
-from tracker.roadmaps.models import Activity
+from tracker.roadmaps.models import Activity, Roadmap
 
 
 class TaskStatus(enum.StrEnum):
@@ -25,6 +25,20 @@ class TaskStatus(enum.StrEnum):
 
 # Statuses after which nothing more is expected from the assignees.
 CLOSED_STATUSES = (TaskStatus.done, TaskStatus.not_done, TaskStatus.cancelled)
+# Statuses in which the assignees still have to act.
+OPEN_STATUSES = (TaskStatus.planned, TaskStatus.in_progress, TaskStatus.returned)
+
+# The status machine: action → (statuses it starts from, status it leads to). `complete` leads to `done`
+# instead when the roadmap does not require acceptance.
+TRANSITIONS: dict[str, tuple[tuple[TaskStatus, ...], TaskStatus]] = {
+    "start": ((TaskStatus.planned,), TaskStatus.in_progress),
+    "complete": (OPEN_STATUSES, TaskStatus.submitted),
+    "accept": ((TaskStatus.submitted,), TaskStatus.done),
+    "return": ((TaskStatus.submitted,), TaskStatus.returned),
+    "not_done": (OPEN_STATUSES, TaskStatus.not_done),
+    "cancel": ((*OPEN_STATUSES, TaskStatus.submitted), TaskStatus.cancelled),
+    "reopen": (CLOSED_STATUSES, TaskStatus.in_progress),
+}
 
 
 class TaskOrigin(enum.StrEnum):
@@ -42,6 +56,7 @@ class Task(db.Model):
         Index("ix_tasks_roadmap_due", "roadmap_id", "due"),
         Index("ix_tasks_activity_due", "activity_id", "due"),
         Index("ix_tasks_status_due", "status", "due"),
+        Index("ix_tasks_roadmap_status", "roadmap_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,8 +94,19 @@ class Task(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     # Free label for targeted tasks («МОУ «СОШ № 1»»).
     label: Mapped[str] = mapped_column(String(300), default="")
+    # Who submitted (or completed) it last.
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Who accepted it.
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # When it was accepted.
+    accepted_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Window the schedule gave before a coordinator moved the due date; None while never moved.
+    schedule_start: Mapped[date | None] = mapped_column(Date)
+    # Due date the schedule gave before it was moved; regeneration matches tasks by it.
+    schedule_due: Mapped[date | None] = mapped_column(Date)
 
     activity: Mapped[Activity] = relationship()
+    roadmap: Mapped[Roadmap] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -92,11 +118,16 @@ class Task(db.Model):
     @property
     def is_touched(self) -> bool:
         """Tell whether the task must not vanish silently when its schedule is regenerated."""
-        return self.has_work or self.origin == TaskOrigin.manual
+        return self.has_work or self.origin == TaskOrigin.manual or self.schedule_due is not None
+
+    @property
+    def schedule_window(self) -> tuple[date, date]:
+        """Return the window the schedule gave this task, before any move by hand."""
+        return (self.schedule_start or self.start, self.schedule_due or self.due)
 
 
 class TaskAssignee(db.Model):
-    """A person named by a coordinator as doing a task; without any, the responsible organisations' users do."""
+    """A person named by a coordinator as doing a task; without any, the responsible organisations do."""
 
     __tablename__ = "task_assignees"
     __table_args__ = (UniqueConstraint("task_id", "user_id"),)
@@ -110,3 +141,61 @@ class TaskAssignee(db.Model):
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # When.
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EvidenceKind(enum.StrEnum):
+    """What a piece of evidence is."""
+
+    file = "file"
+    link = "link"
+
+
+class Evidence(db.Model):
+    """A file or a link attached to a task as proof of its completion."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Task it proves.
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    # File or link.
+    kind: Mapped[EvidenceKind] = mapped_column(Enum(EvidenceKind, native_enum=False, length=10))
+    # Name shown to people: the file name as uploaded, or the link's address.
+    original_filename: Mapped[str] = mapped_column(String(500))
+    # Address of a link; None for files.
+    url: Mapped[str | None] = mapped_column(String(2000))
+    # Random name under UPLOAD_DIR; None for links.
+    stored_name: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Size in bytes.
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    # Hex SHA-256 of the content, to prove the file was not changed.
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    # MIME type decided from the checked content, never the browser's claim.
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    # Who attached it.
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # When.
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    uploaded_by = relationship("User")
+
+
+class TaskComment(db.Model):
+    """A remark on a task; comments given with a status change carry that action."""
+
+    __tablename__ = "task_comments"
+    __table_args__ = (Index("ix_task_comments_task_created", "task_id", "created_dt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Task discussed.
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    # Author.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Text.
+    body: Mapped[str] = mapped_column(Text)
+    # Status action it came with («return», «accept», «not_done», «cancel», «reopen»), or empty.
+    action: Mapped[str] = mapped_column(String(30), default="")
+    # When.
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user = relationship("User", lazy="joined")

@@ -1,0 +1,527 @@
+"""Pages of task execution: «Мои задачи», the task card with its actions, lists and progress."""
+
+import logging
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import exists, select
+
+from tracker.auth.access import can_edit_roadmap, get_roadmap_or_404, visible_organizations, visible_roadmaps
+from tracker.auth.forms import EmptyForm
+from tracker.extensions import db
+from tracker.roadmaps.models import Activity, Roadmap, Section
+from tracker.roadmaps.tree import build_rows
+from tracker.storage import UploadError, remove_stored, save_all, send_stored
+from tracker.tasks import operations as ops
+from tracker.tasks import progress, queries
+from tracker.tasks.assignment import acceptors_for_tasks, assignable_users, assignees_for_tasks
+from tracker.tasks.forms import (
+    ACCEPT_ATTRIBUTE,
+    MESSAGES,
+    AcceptForm,
+    AssignForm,
+    BulkForm,
+    CommentForm,
+    CompleteForm,
+    ReasonForm,
+    RescheduleForm,
+    ReturnForm,
+    VersionedForm,
+    parse_links,
+    people_choices,
+    upload_error_message,
+)
+from tracker.tasks.models import Task, TaskAssignee, TaskStatus
+from tracker.tasks.permissions import (
+    WORKING_ROADMAP_STATUSES,
+    allowed_actions,
+    capacity,
+    get_evidence_or_404,
+    get_task_or_404,
+    may_remove_evidence,
+    refusal,
+)
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 50
+MAX_FILES = 20
+
+
+def _today() -> date:
+    """Return today's date (one place to change when dates become per-organisation)."""
+    return date.today()
+
+
+def mine():
+    """Show the signed-in user's tasks grouped by urgency."""
+    today = _today()
+    groups = queries.my_tasks(current_user, today)
+    tasks = [t for g in groups.values() for t in g.tasks]
+    return render_template(
+        "tasks/mine.html", groups=groups, today=today,
+        assignees=assignees_for_tasks(list({t.id for t in tasks})),
+    )
+
+
+# --- the task card ------------------------------------------------------------------------------------
+
+
+def _forms(task: Task, roadmap: Roadmap, overrides: dict | None = None) -> dict:
+    """Return the forms of the task card, fresh unless a submitted one is given back with its errors."""
+    version = str(task.version)
+    forms = {
+        "complete": CompleteForm(formdata=None, version=version),
+        "accept": AcceptForm(formdata=None, version=version),
+        "return": ReturnForm(formdata=None, version=version),
+        "not_done": ReasonForm(formdata=None, version=version),
+        "cancel": ReasonForm(formdata=None, version=version),
+        "reopen": ReasonForm(formdata=None, version=version),
+        "comment": CommentForm(formdata=None),
+        "assign": AssignForm(formdata=None),
+        "reschedule": RescheduleForm(formdata=None),
+    }
+    forms.update(overrides or {})
+    return forms
+
+
+def _render_task(task: Task, roadmap: Roadmap, overrides: dict | None = None, status: int = 200):
+    """Render the task card with everything on it."""
+    cap = capacity(current_user, task, roadmap)
+    actions = allowed_actions(current_user, task, roadmap, cap)
+    details = queries.task_details(task)
+    forms = _forms(task, roadmap, overrides)
+    people = assignable_users(roadmap) if "assign" in actions else []
+    forms["assign"].people.choices = people_choices(people)
+    is_named = db.session.execute(select(exists().where(TaskAssignee.task_id == task.id))).scalar()
+    names = queries.users_by_id({task.submitted_by_id, task.accepted_by_id})
+    return render_template(
+        "tasks/show.html",
+        task=task,
+        roadmap=roadmap,
+        activity=task.activity,
+        actions=actions,
+        capacity=cap,
+        forms=forms,
+        assignees=assignees_for_tasks([task.id])[task.id],
+        is_named=is_named,
+        acceptors=acceptors_for_tasks([task])[task.id] if roadmap.is_acceptance_required else [],
+        submitted_by=names.get(task.submitted_by_id),
+        accepted_by=names.get(task.accepted_by_id),
+        removable={e.id for e in details["evidence"]
+                   if may_remove_evidence(current_user, task, e, actions)},
+        max_upload_mb=current_app.config["MAX_UPLOAD_MB"],
+        accept_attribute=ACCEPT_ATTRIBUTE,
+        today=_today(),
+        **details,
+    ), status
+
+
+def show(task_id: int):
+    """Show a task: what is to be done, its status, evidence, comments and history."""
+    task, roadmap = get_task_or_404(current_user, task_id)
+    return _render_task(task, roadmap)[0]
+
+
+def _check(task: Task, roadmap: Roadmap, action: str):
+    """Answer 403 when the user may never take the action; return a redirect when the roadmap is closed.
+
+    A wrong status is left to the operation: it tells a page gone stale (someone else acted first) from a
+    plain wrong status, and the card is shown again with what the user typed.
+    """
+    reason = refusal(current_user, task, roadmap, action)
+    if reason == "forbidden":
+        abort(403)
+    if reason == "roadmap_closed":
+        flash(MESSAGES[reason], "warning")
+        return redirect(url_for("tasks.show", task_id=task.id))
+    return None
+
+
+def _after_error(task: Task, roadmap: Roadmap, error: ops.TaskError, name: str, form, status: int = 409):
+    """Roll back a refused change and show the card again with the user's input kept."""
+    db.session.rollback()
+    if error.code in ("conflict", "state"):
+        task = db.session.get(Task, task.id)
+        if hasattr(form, "version"):
+            # What the user typed stays; the version is now the current one, so a deliberate resubmit works.
+            form.version.data = str(task.version)
+        flash(MESSAGES[error.code], "warning")
+        return _render_task(task, roadmap, {name: form}, status)
+    flash(MESSAGES.get(error.code, MESSAGES["state"]), "danger")
+    return _render_task(task, roadmap, {name: form}, 422)
+
+
+def max_upload_bytes() -> int:
+    """Return the size limit of one evidence file."""
+    return current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+
+
+def upload_message(error: UploadError) -> str:
+    """Return the Russian message of a refused file."""
+    return upload_error_message(error, current_app.config["MAX_UPLOAD_MB"])
+
+
+def complete(task_id: int):
+    """Report a task done with a note, files and links."""
+    task, roadmap = get_task_or_404(current_user, task_id)
+    refused = _check(task, roadmap, "complete")
+    if refused:
+        return refused
+    form = CompleteForm()
+    if not form.validate_on_submit():
+        return _render_task(task, roadmap, {"complete": form}, 422)
+    uploads = [f for f in request.files.getlist(form.files.name) if f and f.filename]
+    if len(uploads) > MAX_FILES:
+        form.files.errors = [f"Не больше {MAX_FILES} файлов за один раз."]
+        return _render_task(task, roadmap, {"complete": form}, 422)
+    try:
+        stored = save_all(uploads, current_app.config["UPLOAD_DIR"], max_upload_bytes())
+    except UploadError as error:
+        form.files.errors = [upload_message(error)]
+        return _render_task(task, roadmap, {"complete": form}, 413 if error.code == "too_large" else 422)
+    try:
+        status = ops.complete_task(current_user, task, roadmap, form.note.data, stored,
+                                   parse_links(form.links.data), form.expected_version)
+        db.session.commit()
+    except ops.TaskError as err:
+        remove_stored(current_app.config["UPLOAD_DIR"], [s.stored_name for s in stored])
+        return _after_error(task, roadmap, err, "complete", form)
+    if status == TaskStatus.done:
+        flash("Задача отмечена выполненной.", "success")
+    else:
+        flash("Отметка о выполнении отправлена на проверку.", "success")
+    return redirect(url_for("tasks.show", task_id=task.id))
+
+
+# Status changes taken from a form: (form class, operation, success message).
+_STATUS_ACTIONS = {
+    "start": (VersionedForm, lambda task, form: ops.start_task(current_user, task, form.expected_version),
+              "Задача взята в работу."),
+    "accept": (AcceptForm, lambda task, form: ops.accept_task(current_user, task, form.comment.data or "",
+                                                              form.expected_version),
+               "Выполнение принято."),
+    "return": (ReturnForm, lambda task, form: ops.return_task(current_user, task, form.comment.data,
+                                                              form.expected_version),
+               "Задача возвращена на доработку."),
+    "not_done": (ReasonForm, lambda task, form: ops.mark_not_done(current_user, task, form.reason.data,
+                                                                  form.expected_version),
+                 "Задача отмечена как невыполненная; причина попадёт в отчёт."),
+    "cancel": (ReasonForm, lambda task, form: ops.cancel_task(current_user, task, form.reason.data,
+                                                              form.expected_version),
+               "Задача отменена."),
+    "reopen": (ReasonForm, lambda task, form: ops.reopen_task(current_user, task, form.reason.data,
+                                                              form.expected_version),
+               "Задача снова в работе."),
+}
+
+
+def change_status(task_id: int, action: str):
+    """Take a task into work, accept, return, mark not done, cancel or reopen it."""
+    form_class, run, message = _STATUS_ACTIONS[action]
+    task, roadmap = get_task_or_404(current_user, task_id)
+    refused = _check(task, roadmap, action)
+    if refused:
+        return refused
+    form = form_class()
+    if not form.validate_on_submit():
+        return _render_task(task, roadmap, {action: form}, 422)
+    try:
+        run(task, form)
+        db.session.commit()
+    except ops.TaskError as err:
+        return _after_error(task, roadmap, err, action, form)
+    flash(message, "success")
+    return redirect(url_for("tasks.show", task_id=task.id))
+
+
+def comment(task_id: int):
+    """Add a comment to a task."""
+    task, roadmap = get_task_or_404(current_user, task_id)
+    refused = _check(task, roadmap, "comment")
+    if refused:
+        return refused
+    form = CommentForm()
+    if not form.validate_on_submit():
+        return _render_task(task, roadmap, {"comment": form}, 422)
+    ops.add_comment(current_user, task, form.body.data)
+    db.session.commit()
+    flash("Комментарий добавлен.", "success")
+    return redirect(url_for("tasks.show", task_id=task.id, _anchor="comments"))
+
+
+def _people(roadmap: Roadmap, ids: list[int]):
+    """Return the chosen people, answering 404 when any of them cannot be named on this roadmap."""
+    allowed = {u.id: u for u in assignable_users(roadmap)}
+    if any(i not in allowed for i in ids):
+        abort(404)
+    return [allowed[i] for i in dict.fromkeys(ids)]
+
+
+def assign(task_id: int):
+    """Name people on one task."""
+    task, roadmap = get_task_or_404(current_user, task_id)
+    refused = _check(task, roadmap, "assign")
+    if refused:
+        return refused
+    form = AssignForm()
+    if not form.validate_on_submit():
+        return _render_task(task, roadmap, {"assign": form}, 422)
+    people = _people(roadmap, form.people.data or [])
+    if ops.assign_tasks(current_user, [task], people, form.mode.data):
+        flash("Исполнители назначены.", "success")
+    else:
+        flash("Исполнители не изменились.", "info")
+    db.session.commit()
+    return redirect(url_for("tasks.show", task_id=task.id))
+
+
+def reschedule(task_id: int):
+    """Move one task's due date, with a reason."""
+    task, roadmap = get_task_or_404(current_user, task_id)
+    refused = _check(task, roadmap, "reschedule")
+    if refused:
+        return refused
+    form = RescheduleForm()
+    if not form.validate_on_submit():
+        return _render_task(task, roadmap, {"reschedule": form}, 422)
+    try:
+        moved = ops.reschedule_tasks(current_user, [task], form.reason.data, form.due.data,
+                                     form.shift_days.data or None)
+        db.session.commit()
+    except ops.TaskError as err:
+        return _after_error(task, roadmap, err, "reschedule", form)
+    if moved:
+        flash("Срок перенесён; причина записана в историю.", "success")
+    else:
+        flash("Срок не изменился: задача закрыта или дата та же.", "info")
+    return redirect(url_for("tasks.show", task_id=task.id))
+
+
+def evidence(task_id: int, evidence_id: int):
+    """Send an evidence file as an attachment to those who may see the task."""
+    task, _ = get_task_or_404(current_user, task_id)
+    item = get_evidence_or_404(task, evidence_id)
+    return send_evidence(item)
+
+
+def send_evidence(item):
+    """Answer the stored file of a piece of evidence, or 404 when it is a link or the file is gone."""
+    response = None
+    if item.stored_name:
+        response = send_stored(current_app.config["UPLOAD_DIR"], item.stored_name, item.original_filename,
+                               item.content_type)
+    if response is None:
+        abort(404)
+    return response
+
+
+def evidence_remove(task_id: int, evidence_id: int):
+    """Take a piece of evidence off an open task."""
+    task, roadmap = get_task_or_404(current_user, task_id)
+    item = get_evidence_or_404(task, evidence_id)
+    if not may_remove_evidence(current_user, task, item, allowed_actions(current_user, task, roadmap)):
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        stored_name = ops.remove_evidence(current_user, task, item)
+        db.session.commit()
+    except ops.TaskError as err:
+        db.session.rollback()
+        flash(MESSAGES[err.code], "warning")
+        return redirect(url_for("tasks.show", task_id=task.id))
+    if stored_name:
+        remove_stored(current_app.config["UPLOAD_DIR"], [stored_name])
+    flash("Подтверждение удалено; это записано в историю задачи.", "success")
+    return redirect(url_for("tasks.show", task_id=task.id))
+
+
+# --- lists and progress -------------------------------------------------------------------------------
+
+
+def _filters() -> queries.TaskFilter:
+    """Read the task list filters from the query string."""
+    args = request.args
+
+    def day(name: str) -> date | None:
+        try:
+            return date.fromisoformat(args.get(name, ""))
+        except ValueError:
+            return None
+
+    return queries.TaskFilter(
+        status=args.get("status", ""),
+        direction=args.get("direction", type=int),
+        organization=args.get("org", type=int),
+        overdue=args.get("overdue") == "1",
+        due_from=day("from"),
+        due_to=day("to"),
+        text=args.get("q", "").strip()[:200],
+    )
+
+
+def roadmap_tasks(roadmap_id: int):
+    """List a roadmap's tasks with filters; coordinators assign and move many at once."""
+    roadmap = get_roadmap_or_404(current_user, roadmap_id)
+    today = _today()
+    flt = _filters()
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = queries.filtered_tasks(roadmap, flt, today)
+    tasks = db.session.execute(
+        queries.with_details(query).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+    ).unique().scalars().all()
+    has_more = len(tasks) > PAGE_SIZE
+    tasks = list(tasks[:PAGE_SIZE])
+    can_coordinate = can_edit_roadmap(current_user, roadmap)
+    assign_form = AssignForm(formdata=None)
+    if can_coordinate:
+        assign_form.people.choices = people_choices(assignable_users(roadmap))
+    sections, _, responsible = queries.roadmap_structure(roadmap.id)
+    org_ids = {o for ids in responsible.values() for o in ids}
+    return render_template(
+        "tasks/list.html",
+        roadmap=roadmap,
+        tasks=tasks,
+        assignees=assignees_for_tasks([t.id for t in tasks]),
+        page=page,
+        has_more=has_more,
+        filters=request.args.to_dict(),
+        directions=sorted((s for s in sections if s.parent_id is None), key=lambda s: (s.position, s.id)),
+        organizations=sorted(queries.organizations_by_id(org_ids).values(), key=lambda o: o.short_name),
+        can_coordinate=can_coordinate,
+        bulk_form=BulkForm(formdata=None),
+        assign_form=assign_form,
+        reschedule_form=RescheduleForm(formdata=None),
+        today=today,
+    )
+
+
+def bulk(roadmap_id: int):
+    """Assign people to, or move the due dates of, the ticked tasks of a roadmap."""
+    roadmap = get_roadmap_or_404(current_user, roadmap_id)
+    if not can_edit_roadmap(current_user, roadmap):
+        abort(403)
+    back = url_for("tasks.roadmap_tasks", roadmap_id=roadmap.id, **request.args.to_dict())
+    form = BulkForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+        return redirect(back)
+    ids = set(form.task_ids.data)
+    tasks = db.session.execute(
+        select(Task).where(Task.id.in_(ids), Task.roadmap_id == roadmap.id)
+    ).scalars().all()
+    if len(tasks) != len(ids):
+        # A ticked id from another roadmap or scope is a forged request.
+        abort(404)
+    if roadmap.status not in WORKING_ROADMAP_STATUSES:
+        flash(MESSAGES["roadmap_closed"], "warning")
+        return redirect(back)
+    action = request.form.get("action")
+    if action == "assign":
+        sub = AssignForm()
+        if not sub.validate():
+            flash("Выберите хотя бы одного исполнителя.", "danger")
+            return redirect(back)
+        changed = ops.assign_tasks(current_user, list(tasks), _people(roadmap, sub.people.data or []),
+                                   sub.mode.data)
+        db.session.commit()
+        flash(f"Исполнители назначены, изменено задач: {changed}.", "success")
+    elif action == "reschedule":
+        sub = RescheduleForm()
+        if not sub.validate():
+            for errors in sub.errors.values():
+                for error in errors:
+                    flash(error, "danger")
+            return redirect(back)
+        try:
+            moved = ops.reschedule_tasks(current_user, list(tasks), sub.reason.data, sub.due.data,
+                                         sub.shift_days.data or None)
+            db.session.commit()
+        except ops.TaskError as err:
+            db.session.rollback()
+            flash(MESSAGES[err.code], "warning")
+            return redirect(back)
+        skipped = len(tasks) - moved
+        flash(f"Сроки перенесены, задач: {moved}." + (f" Закрытые или с той же датой не изменены: {skipped}."
+                                                      if skipped else ""), "success")
+    else:
+        abort(400)
+    return redirect(back)
+
+
+def _directions(sections: list[Section]) -> list[Section]:
+    """Return the top-level sections in document order."""
+    return sorted((s for s in sections if s.parent_id is None), key=lambda s: (s.position, s.id))
+
+
+def roadmap_progress(roadmap_id: int):
+    """Show how far the roadmap has come: per direction, per responsible organisation, and what is late."""
+    roadmap = get_roadmap_or_404(current_user, roadmap_id)
+    today = _today()
+    rows = queries.activity_status_rows(roadmap.id, today)
+    sections, activity_section, responsible = queries.roadmap_structure(roadmap.id)
+    section_top = progress.top_section_of((s.id, s.parent_id) for s in sections)
+    per_direction = progress.by_direction(rows, activity_section, section_top)
+    per_org = progress.by_organization(rows, responsible)
+    orgs = queries.organizations_by_id(per_org)
+    overdue, overdue_total = queries.overdue_tasks(roadmap.id, today, 20)
+    return render_template(
+        "tasks/progress.html",
+        roadmap=roadmap,
+        totals=progress.total_counts(rows),
+        directions=[(d, per_direction.get(d.id, progress.Counts())) for d in _directions(sections)],
+        no_direction=per_direction.get(None),
+        organizations=progress.lagging_first(
+            [(orgs[k], c) for k, c in per_org.items() if k is not None and k in orgs]
+        ),
+        unlinked=per_org.get(None),
+        overdue=overdue,
+        overdue_total=overdue_total,
+        assignees=assignees_for_tasks([t.id for t in overdue]),
+        today=today,
+    )
+
+
+def roadmap_timeline(roadmap_id: int):
+    """Show a year of the roadmap month by month: what is done, waiting, late or ahead."""
+    roadmap = get_roadmap_or_404(current_user, roadmap_id)
+    today = _today()
+    years = queries.task_years(roadmap)
+    year = request.args.get("year", type=int)
+    if year not in years:
+        year = today.year if today.year in years else years[0]
+    grid = progress.timeline(queries.timeline_rows(roadmap.id, year, today))
+    sections = list(db.session.execute(select(Section).where(Section.roadmap_id == roadmap.id)).scalars())
+    activities = list(db.session.execute(
+        select(Activity).where(Activity.roadmap_id == roadmap.id, Activity.id.in_(list(grid) or [0]))
+    ).scalars())
+    return render_template(
+        "tasks/timeline.html",
+        roadmap=roadmap,
+        rows=build_rows(sections, activities, set(grid)),
+        grid=grid,
+        year=year,
+        years=years,
+        today=today,
+    )
+
+
+def overview():
+    """Roll up the roadmaps of the user's scope: municipal ones, and per school its own and targeted tasks."""
+    today = _today()
+    roadmaps = db.session.execute(
+        visible_roadmaps(current_user).where(Roadmap.status.in_(WORKING_ROADMAP_STATUSES)).order_by(Roadmap.title)
+    ).scalars().all()
+    ids = [r.id for r in roadmaps]
+    organizations = db.session.execute(visible_organizations(current_user).order_by("path")).scalars().all()
+    groups = progress.rollup(
+        organizations,
+        roadmaps,
+        progress.counts_by(queries.roadmap_status_rows(ids, today), lambda row: row[0]),
+        progress.counts_by(queries.targeted_status_rows(ids, today), lambda row: row[0]),
+    )
+    return render_template("tasks/overview.html", groups=groups, today=today)
