@@ -45,6 +45,8 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # Buffered responses close their body (e.g. a sent file) at once, leaving no open handles behind.
+        kwargs.setdefault("buffered", True)
         response = contextvars.Context().run(super().open, *args, **kwargs)
         try:
             # What the request committed must be visible to the test's own session.

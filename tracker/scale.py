@@ -105,7 +105,8 @@ def seed_region(municipalities: int = 60, schools_per_municipality: int = 20, mu
         block = child_ids[m * per_muni:(m + 1) * per_muni]
         layout[muni_id] = {"authority": block[0], "center": block[1], "schools": block[2:]}
 
-    user_rows = []
+    user_rows = [{"email": "admin@region.test", "name": "Администратор региона", "role": Role.admin,
+                  "organization_id": region.id}]
     for m, (muni_id, orgs) in enumerate(layout.items()):
         user_rows.append({"email": f"admin{m + 1}@region.test", "name": f"Администратор МР {m + 1}",
                           "role": Role.admin, "organization_id": muni_id})

@@ -55,7 +55,9 @@ def test_scatter_places_points_line_and_threshold_inside_the_plot():
 
 def test_scatter_without_points_or_with_a_line_outside_is_handled():
     assert scatter_chart([]) is None
-    chart = scatter_chart([ScatterPoint(50, 0, (), "A"), ScatterPoint(60, 1, (), "B")], regression=(100.0, 0.0))
+    chart = scatter_chart(
+        [ScatterPoint(50, 0, (), "A"), ScatterPoint(60, 1, (), "B")], regression=(100.0, 0.0)
+    )
     assert chart.line is None
 
 

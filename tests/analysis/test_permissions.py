@@ -5,7 +5,13 @@ from sqlalchemy import func, select
 
 from tests.fixtures.analysis import RESULTS_HEADER, csv_upload
 from tracker.analysis import operations as ops
-from tracker.analysis.models import ActivityTarget, AssessmentResult, ClassificationRun, DataImport, ImportStatus
+from tracker.analysis.models import (
+    ActivityTarget,
+    AssessmentResult,
+    ClassificationRun,
+    DataImport,
+    ImportStatus,
+)
 from tracker.extensions import db
 from tracker.tasks.models import Task
 
@@ -120,7 +126,7 @@ def test_executors_and_observers_read_but_change_nothing(world, login_as, two_mu
 def test_coordinators_and_administrators_manage(world, login_as, two_municipalities, role):
     a = two_municipalities["a"]
     browser = login_as(role, a["municipality"] if role == "admin" else a["authority"])
-    for method, template, data in MANAGE_ROUTES:
+    for method, template, _ in MANAGE_ROUTES:
         if method == "GET":
             assert browser.get(template.format(**world["a"])).status_code == 200, template
     page = f"/analysis/imports/{world['a']['i']}"

@@ -87,4 +87,4 @@ def sign_in(page, email: str, password: str = "demo") -> None:
     page.fill("#email", email)
     page.fill("#password", password)
     page.click("button[type=submit]")
-    page.wait_for_url("**/roadmaps/**")
+    page.wait_for_url(lambda url: "/login" not in url)

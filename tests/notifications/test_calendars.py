@@ -18,7 +18,7 @@ BASE = "http://tracker.test"
 def path(url: str) -> str:
     """Return the local part of an absolute address of the application."""
     assert url.startswith(BASE)
-    return url[len(BASE):]
+    return url[len(BASE) :]
 
 
 def events(body: bytes) -> dict[str, object]:
@@ -26,8 +26,9 @@ def events(body: bytes) -> dict[str, object]:
     return {str(e["UID"]): e for e in Calendar.from_ical(body).walk("VEVENT")}
 
 
-def test_personal_feed_by_secret_link_without_signing_in(client, remind_world, remind_task, create_roadmap,
-                                                         create_activity):
+def test_personal_feed_by_secret_link_without_signing_in(
+    client, remind_world, remind_task, create_roadmap, create_activity
+):
     executor = remind_world["executor"]
     open_task = remind_task(date(2027, 3, 9))
     late = remind_task(date(2027, 2, 1), status=TaskStatus.returned)
@@ -49,7 +50,10 @@ def test_personal_feed_by_secret_link_without_signing_in(client, remind_world, r
     assert str(event["SUMMARY"]) == "1.1 Совещание с директорами школ ШНОР по итогам ВПР"
     description = str(event["DESCRIPTION"])
     assert "Дорожная карта: МППКО «Качество образования» на 2026–2030 гг." in description
-    assert "Ответственный: МКУ «ЦРО» A" in description and "Ожидаемый результат: Протокол совещания" in description
+    assert (
+        "Ответственный: МКУ «ЦРО» A" in description
+        and "Ожидаемый результат: Протокол совещания" in description
+    )
     assert f"{BASE}/tasks/{open_task.id}" in description
     # recurring-ical-events expands it to one all-day occurrence on the due date.
     occurrences = recurring_ical_events.of(calendar).between(date(2027, 3, 1), date(2027, 3, 31))
@@ -88,7 +92,9 @@ def test_feed_link_is_revoked_by_regenerating_it(client, remind_world, remind_ta
     assert client.get(new).status_code == 404
 
 
-def test_task_download_needs_sign_in_and_scope(client, remind_world, remind_task, login_as, two_municipalities):
+def test_task_download_needs_sign_in_and_scope(
+    client, remind_world, remind_task, login_as, two_municipalities
+):
     task = remind_task(date(2027, 3, 9))
     url = f"/tasks/{task.id}/calendar.ics"
     assert client.get(url).status_code == 302  # to the sign-in page
@@ -107,7 +113,11 @@ def test_task_download_needs_sign_in_and_scope(client, remind_world, remind_task
 
 
 def test_roadmap_feed_for_coordinators(client, remind_world, remind_task, login_as):
-    coordinator, executor, roadmap = remind_world["coordinator"], remind_world["executor"], remind_world["roadmap"]
+    coordinator, executor, roadmap = (
+        remind_world["coordinator"],
+        remind_world["executor"],
+        remind_world["roadmap"],
+    )
     remind_task(date(2027, 3, 9))
     done = remind_task(date(2027, 2, 9), status=TaskStatus.done)
     page = login_as(user=coordinator).get(f"/roadmaps/{roadmap.id}/reminders")
@@ -124,7 +134,9 @@ def test_roadmap_feed_for_coordinators(client, remind_world, remind_task, login_
     assert "МППКО «Качество образования»" in str(calendar["X-WR-CALNAME"])
 
     # An executor cannot coordinate the roadmap: a link made for them leads nowhere.
-    assert client.get(f"/calendar/roadmap/{roadmap_calendar_token(executor, roadmap.id)}.ics").status_code == 404
+    assert (
+        client.get(f"/calendar/roadmap/{roadmap_calendar_token(executor, roadmap.id)}.ics").status_code == 404
+    )
     assert login_as(user=executor).get(f"/roadmaps/{roadmap.id}/reminders").status_code == 403
 
 

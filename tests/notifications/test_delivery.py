@@ -31,7 +31,10 @@ def busy_morning(remind_world, remind_task, remind_activity, create_user_):
     db.session.commit()
     people = [remind_world["executor"], colleague]
     tasks = [remind_task(DUE, assignees=people)]
-    for title in ("Анкетирование родителей «Удовлетворённость качеством»", "Семинар для учителей-предметников"):
+    for title in (
+        "Анкетирование родителей «Удовлетворённость качеством»",
+        "Семинар для учителей-предметников",
+    ):
         tasks.append(remind_task(DUE, activity=remind_activity(title), assignees=people))
     return tasks
 
@@ -39,7 +42,9 @@ def busy_morning(remind_world, remind_task, remind_activity, create_user_):
 def statuses(until=NINE) -> dict[str, int]:
     """Count per status the task reminder rows due by `until` (later ones are the next days' schedule)."""
     rows = db.session.execute(
-        select(OutboxMessage.status).where(OutboxMessage.task_id.is_not(None), OutboxMessage.planned_dt <= until)
+        select(OutboxMessage.status).where(
+            OutboxMessage.task_id.is_not(None), OutboxMessage.planned_dt <= until
+        )
     ).scalars()
     counts: dict[str, int] = {}
     for status in rows:
@@ -66,11 +71,15 @@ def test_smtp_down_for_a_while_then_everything_delivered_once(smtp_server, busy_
     smtp_server.stop()
     sweep_between(NINE, NINE + timedelta(hours=3), timedelta(minutes=5))
     assert statuses() == {"planned": 6}
-    waiting = db.session.execute(select(OutboxMessage).where(OutboxMessage.planned_dt <= NINE)).scalars().all()
+    waiting = (
+        db.session.execute(select(OutboxMessage).where(OutboxMessage.planned_dt <= NINE)).scalars().all()
+    )
     assert all(row.attempts >= 1 and "ConnectionRefusedError" in row.last_error for row in waiting)
 
     smtp_server.start()
-    sweep_between(NINE + timedelta(hours=3, minutes=1), NINE + timedelta(hours=3, minutes=30), timedelta(minutes=1))
+    sweep_between(
+        NINE + timedelta(hours=3, minutes=1), NINE + timedelta(hours=3, minutes=30), timedelta(minutes=1)
+    )
     assert statuses() == {"sent": 6}
     assert len(smtp_server.raw) == 6
     assert len(set(delivered_keys(smtp_server))) == 6
@@ -88,8 +97,9 @@ def test_smtp_down_longer_than_the_grace_period_still_delivers_once(smtp_server,
     assert len(smtp_server.raw) == 12
 
 
-def test_pass_killed_between_send_and_mark_never_resends(smtp_server, busy_morning, monkeypatch, login_as,
-                                                         remind_world):
+def test_pass_killed_between_send_and_mark_never_resends(
+    smtp_server, busy_morning, monkeypatch, login_as, remind_world
+):
     real_mark_sent = ops.mark_sent
     calls = []
 
@@ -151,7 +161,9 @@ def test_temporary_refusal_is_retried_with_back_off(smtp_server, busy_morning):
     assert statuses() == {"sent": 6}
 
 
-def test_permanent_refusal_fails_and_waits_for_an_administrator(smtp_server, busy_morning, login_as, remind_world):
+def test_permanent_refusal_fails_and_waits_for_an_administrator(
+    smtp_server, busy_morning, login_as, remind_world
+):
     smtp_server.refuse_with = "554 5.7.1 Message rejected"
     report = sweep_ok(NINE + timedelta(minutes=1))
     assert report["send_outbox_job"]["failed"] == 6
@@ -164,7 +176,10 @@ def test_permanent_refusal_fails_and_waits_for_an_administrator(smtp_server, bus
     assert page.text.count("Message rejected") == 6
     failed = db.session.execute(select(OutboxMessage.id).where(OutboxMessage.status == MessageStatus.failed))
     for message_id in failed.scalars().all():
-        assert admin.post(f"/notifications/outbox/{message_id}/retry", page="/notifications/outbox").status_code == 302
+        assert (
+            admin.post(f"/notifications/outbox/{message_id}/retry", page="/notifications/outbox").status_code
+            == 302
+        )
     sweep_ok(NINE + timedelta(hours=2, minutes=1))
     assert len(smtp_server.raw) == 6
 
@@ -187,7 +202,10 @@ def test_cyrillic_headers_body_and_calendar_attachment(smtp_server, busy_morning
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert "Здравствуйте, Ёлкина Юлия Эдуардовна!" in text
-    assert f"http://tracker.test/tasks/{task.id}" in text and f'href="http://tracker.test/tasks/{task.id}"' in html
+    assert (
+        f"http://tracker.test/tasks/{task.id}" in text
+        and f'href="http://tracker.test/tasks/{task.id}"' in html
+    )
     assert "МКУ «ЦРО» A" in html  # escaped by Jinja, shown as written
 
     attachment = next(message.iter_attachments())
@@ -205,8 +223,9 @@ def test_cyrillic_headers_body_and_calendar_attachment(smtp_server, busy_morning
     assert [e["UID"] for e in recurring_ical_events.of(calendar).at(DUE)] == [event["UID"]]
 
 
-def test_without_smtp_mail_goes_to_a_folder_and_the_ui_says_so(app, busy_morning, monkeypatch, tmp_path, login_as,
-                                                               remind_world):
+def test_without_smtp_mail_goes_to_a_folder_and_the_ui_says_so(
+    app, busy_morning, monkeypatch, tmp_path, login_as, remind_world
+):
     monkeypatch.setitem(app.config, "SMTP_HOST", "")
     monkeypatch.setitem(app.config, "MAIL_OUTBOX_DIR", tmp_path / "outbox")
     report = sweep_ok(NINE + timedelta(minutes=1))
@@ -252,3 +271,48 @@ def test_sweep_cost_does_not_grow_with_the_number_of_tasks(smtp_server, remind_w
     few = count_statements(3)
     many = count_statements(60)
     assert many == few
+
+
+def test_old_records_are_purged_but_problems_stay(smtp_server, remind_world, remind_task):
+    task = remind_task(DUE)
+    executor = remind_world["executor"]
+    old = NINE - timedelta(days=200)
+    for key, status in (("task:old:sent", MessageStatus.sent), ("task:old:failed", MessageStatus.failed)):
+        db.session.add(
+            OutboxMessage(
+                recipient_id=executor.id, task_id=task.id, kind="due", key=key, planned_dt=old, status=status
+            )
+        )
+    db.session.commit()
+    report = sweep_ok(NINE)
+    assert report["send_outbox_job"]["purged"] == 1
+    keys = db.session.execute(select(OutboxMessage.key)).scalars().all()
+    assert "task:old:failed" in keys and "task:old:sent" not in keys
+
+
+def test_run_once_command_acts_at_the_given_moment(app, smtp_server, remind_world, remind_task):
+    remind_task(DUE)
+    result = app.test_cli_runner().invoke(args=["notify", "run-once", "--now", "2027-03-09T09:05+08:00"])
+    assert result.exit_code == 0, result.output
+    assert '"sent": 1' in result.output
+    assert str(smtp_server.messages[0]["Subject"]).startswith("Срок сегодня:")
+    again = app.test_cli_runner().invoke(args=["notify", "run-once", "--now", "2027-03-09T09:05+08:00"])
+    assert '"sent"' not in again.output
+    assert len(smtp_server.raw) == 1
+
+
+def test_task_page_offers_the_calendar_download(remind_world, remind_task, login_as):
+    task = remind_task(DUE)
+    page = login_as(user=remind_world["executor"]).get(f"/tasks/{task.id}")
+    assert page.status_code == 200
+    assert f"/tasks/{task.id}/calendar.ics" in page.text
+
+
+def test_an_address_the_server_cannot_take_fails_alone(smtp_server, remind_world, remind_task, create_user_):
+    director = create_user_("executor", remind_world["orgs"]["center"], email="директор@школа.рф")
+    remind_task(DUE, assignees=[director, remind_world["executor"]])
+    report = sweep_ok(NINE + timedelta(minutes=1))
+    assert report["send_outbox_job"]["sent"] == 1 and report["send_outbox_job"]["failed"] == 1
+    assert [m["To"].addresses[0].addr_spec for m in smtp_server.messages] == [remind_world["executor"].email]
+    failed = db.session.execute(select(OutboxMessage).where(OutboxMessage.status == MessageStatus.failed))
+    assert failed.scalar_one().recipient_id == director.id

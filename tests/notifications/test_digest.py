@@ -18,7 +18,9 @@ def digests(server) -> list:
     return [m for m in server.messages if str(m["Subject"]).startswith("Сводка за неделю")]
 
 
-def test_weekly_digest_on_monday_morning_once(smtp_server, remind_world, remind_task, remind_activity, create_org):
+def test_weekly_digest_on_monday_morning_once(
+    smtp_server, remind_world, remind_task, remind_activity, create_org
+):
     school_activity = remind_activity("Методический день в школе", responsible="МОУ «СОШ № 1» A")
     remind_task(date(2027, 3, 10), assignees=[])  # became overdue last week, falls to МКУ «ЦРО» A
     remind_task(date(2027, 3, 12), activity=school_activity, assignees=[])
@@ -53,14 +55,17 @@ def test_no_digest_when_there_is_nothing_to_say(smtp_server, remind_world, remin
     remind_task(date(2027, 4, 20))
     sweep_between(at(2027, 3, 15, 8), at(2027, 3, 15, 20), timedelta(hours=3))
     assert digests(smtp_server) == []
-    row = db.session.execute(select(OutboxMessage).where(OutboxMessage.key == "weekly:2027-03-15")).scalar_one()
+    row = db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.key == "weekly:2027-03-15")
+    ).scalar_one()
     assert row.status == MessageStatus.skipped
 
 
 def test_coordinator_can_switch_the_weekly_digest_off(smtp_server, remind_world, remind_task):
     remind_task(date(2027, 3, 10))
-    ops.update_settings(remind_world["coordinator"], paused_until=None, is_digest=False, is_weekly_digest=False,
-                        policy={})
+    ops.update_settings(
+        remind_world["coordinator"], paused_until=None, is_digest=False, is_weekly_digest=False, policy={}
+    )
     db.session.commit()
     sweep_ok(at(2027, 3, 15, 8, 30))
     assert digests(smtp_server) == []
@@ -94,7 +99,9 @@ def test_digest_on_demand_with_nothing_to_say_sends_nothing(smtp_server, remind_
     coordinator = login_as(user=remind_world["coordinator"])
     page = coordinator.get("/notifications/digest")
     assert "ничего не стало просроченным" in page.text
-    response = coordinator.post("/notifications/digest/send", page="/notifications/digest", follow_redirects=True)
+    response = coordinator.post(
+        "/notifications/digest/send", page="/notifications/digest", follow_redirects=True
+    )
     assert "Сообщать не о чем" in response.text
     sweep_ok(at(2027, 3, 12, 15, 1))
     assert smtp_server.raw == []

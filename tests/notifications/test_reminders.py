@@ -20,7 +20,8 @@ THREE_HOURS = timedelta(hours=3)
 def mail_days(server, email: str | None = None) -> list[tuple[date, str]]:
     """Return (Irkutsk day, subject) of the e-mails received, in order, optionally for one recipient."""
     return [
-        (local_day(m), str(m["Subject"])) for m in server.messages
+        (local_day(m), str(m["Subject"]))
+        for m in server.messages
         if email is None or m["To"].addresses[0].addr_spec == email
     ]
 
@@ -40,7 +41,9 @@ def test_whole_assignee_policy_on_a_fake_clock(smtp_server, remind_world, remind
         date(2027, 3, 5),
         DUE,
         # Overdue: the next day, then weekly until the task is closed.
-        date(2027, 3, 10), date(2027, 3, 17), date(2027, 3, 24),
+        date(2027, 3, 10),
+        date(2027, 3, 17),
+        date(2027, 3, 24),
     ]
     subjects = [subject for _, subject in received]
     assert subjects[0].startswith("Срок через 17 дней: 1.1 Совещание")
@@ -49,7 +52,9 @@ def test_whole_assignee_policy_on_a_fake_clock(smtp_server, remind_world, remind
     assert subjects[3].startswith("Просрочено на 1 день:")
     assert subjects[5].startswith("Просрочено на 15 дней:")
     # Sent at the first pass after 09:00 in the organisation's time zone (passes run every three hours here).
-    mine = [m for m in smtp_server.messages if m["To"].addresses[0].addr_spec == remind_world["executor"].email]
+    mine = [
+        m for m in smtp_server.messages if m["To"].addresses[0].addr_spec == remind_world["executor"].email
+    ]
     for message in mine:
         day = local_day(message)
         nine = at(day.year, day.month, day.day)
@@ -76,15 +81,19 @@ def test_submitted_task_reminds_the_controller_and_stops_the_assignee(smtp_serve
     # Mondays 08:00 also bring the coordinator's digest: the submitted task waits for acceptance.
     digests = [(day, s) for day, s in to_controller if s.startswith("Сводка за неделю")]
     # A submitted task no longer counts as overdue: it waits for the controller instead.
-    assert digests == [(date(2027, 3, 15), "Сводка за неделю: просрочено 0, ждут проверки 1"),
-                       (date(2027, 3, 22), "Сводка за неделю: просрочено 0, ждут проверки 1")]
+    assert digests == [
+        (date(2027, 3, 15), "Сводка за неделю: просрочено 0, ждут проверки 1"),
+        (date(2027, 3, 22), "Сводка за неделю: просрочено 0, ждут проверки 1"),
+    ]
 
 
 def test_changing_the_due_date_replans_unsent_reminders(smtp_server, remind_world, remind_task):
     task = remind_task(DUE)
     sweep_ok(at(2027, 3, 4, 10))
-    planned = db.session.execute(select(OutboxMessage.key).where(OutboxMessage.status == MessageStatus.planned))
-    assert "task:%s:before:4:2027-03-05" % task.id in planned.scalars().all()
+    planned = db.session.execute(
+        select(OutboxMessage.key).where(OutboxMessage.status == MessageStatus.planned)
+    )
+    assert f"task:{task.id}:before:4:2027-03-05" in planned.scalars().all()
 
     task.due = task.start = date(2027, 3, 31)
     db.session.commit()
@@ -100,7 +109,9 @@ def test_changing_the_due_date_replans_unsent_reminders(smtp_server, remind_worl
 def test_pause_drops_the_reminders_of_the_vacation(smtp_server, remind_world, remind_task):
     executor = remind_world["executor"]
     remind_task(DUE)
-    ops.update_settings(executor, paused_until=date(2027, 3, 9), is_digest=False, is_weekly_digest=True, policy={})
+    ops.update_settings(
+        executor, paused_until=date(2027, 3, 9), is_digest=False, is_weekly_digest=True, policy={}
+    )
     db.session.commit()
     sweep_between(at(2027, 2, 15, 0), at(2027, 3, 12, 0), TWO_HOURS)
     assert [day for day, _ in mail_days(smtp_server)] == [date(2027, 3, 10)]
@@ -110,7 +121,9 @@ def test_pause_set_after_planning_still_holds(smtp_server, remind_world, remind_
     executor = remind_world["executor"]
     remind_task(DUE)
     sweep_ok(at(2027, 3, 8, 12))
-    ops.update_settings(executor, paused_until=date(2027, 3, 9), is_digest=False, is_weekly_digest=True, policy={})
+    ops.update_settings(
+        executor, paused_until=date(2027, 3, 9), is_digest=False, is_weekly_digest=True, policy={}
+    )
     db.session.commit()
     # The send job checks the pause itself, so nothing goes out even before the planner runs again.
     from tracker.notifications.jobs import send_outbox_job
@@ -168,7 +181,9 @@ def test_digest_mode_sends_one_email_a_day(smtp_server, remind_world, remind_tas
 
     attachment = next(part for part in message.iter_attachments() if part.get_filename() == "tasks.ics")
     assert len(Calendar.from_ical(attachment.get_content()).walk("VEVENT")) == 3
-    rows = db.session.execute(select(OutboxMessage).where(OutboxMessage.status == MessageStatus.sent)).scalars()
+    rows = db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.status == MessageStatus.sent)
+    ).scalars()
     assert len({row.message_id for row in rows}) == 1
 
 

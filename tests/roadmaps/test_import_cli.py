@@ -12,7 +12,16 @@ from tracker.roadmaps.models import Activity, HistoryEntry, Roadmap, RoadmapStat
 from tracker.tasks.models import Task
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples" / "roadmaps"
-FIELDS = ("number", "title", "section_path", "deadline_text", "responsible", "participants", "result", "control")
+FIELDS = (
+    "number",
+    "title",
+    "section_path",
+    "deadline_text",
+    "responsible",
+    "participants",
+    "result",
+    "control",
+)
 
 
 def _count(model) -> int:
@@ -74,9 +83,12 @@ def test_import_saves_sample_a_with_sections_activities_and_tasks(app, two_munic
     # Same path, same section: the activities of a group share one row.
     assert by_number["1.16.5"].section_id == group.id
     assert _count(Task) > 66
-    assert db.session.execute(
-        select(func.count()).select_from(Task).where(Task.activity_id == by_number["1.1"].id)
-    ).scalar() == 1
+    assert (
+        db.session.execute(
+            select(func.count()).select_from(Task).where(Task.activity_id == by_number["1.1"].id)
+        ).scalar()
+        == 1
+    )
     # The schedules come from the same grammar as the preview: the same activities need review.
     parsed = read_roadmap((SAMPLES_DIR / "A_ustilimsk_2030.docx").read_bytes(), "A.docx")
     assert {(a.number, a.title) for a in parsed.activities if a.needs_review} == {
@@ -101,8 +113,9 @@ def test_import_without_org_is_refused(app):
         ("plan.docx", b"PK\x03\x04 broken archive", "повреждён"),
     ],
 )
-def test_refused_files_exit_non_zero_with_a_russian_message(app, tmp_path, two_municipalities, filename,
-                                                            content, message):
+def test_refused_files_exit_non_zero_with_a_russian_message(
+    app, tmp_path, two_municipalities, filename, content, message
+):
     path = tmp_path / filename
     path.write_bytes(content)
     result = _run(app, path, "--org", two_municipalities["a"]["authority"].id)

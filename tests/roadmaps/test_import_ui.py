@@ -1,4 +1,4 @@
-"""Import through the web: upload → preview → correction of a flagged deadline → save; limits and permissions."""
+"""Import through the web: upload → preview → correction of a flagged deadline → save; limits, permissions."""
 
 import io
 import os
@@ -68,13 +68,14 @@ def test_upload_preview_correct_and_save(app, coordinator, two_municipalities, r
     assert "Дорожная карта повышения качества образования на 2026-2028 годы" in page
     assert "1 января 2026 г." in page and "31 декабря 2028 г." in page and "взят из документа" in page
     for _, items in DIRECTIONS:
-        for number, title, deadline, _ in items:
+        for _number, title, deadline, _ in items:
             assert title in page and deadline in page
     assert "31 мая 2026 г." in page and "30 сентября 2027 г." in page
     assert "ежегодно" in page.lower()
     # The flagged activity (row 6) is highlighted, its warning listed with the row, and it can be corrected.
     assert re.search(r'<tr id="row-6" class="table-warning">', page)
-    assert re.search(r"<td[^>]*>6</td><td>Срок «По плану ИРО» не дал ни одной даты", page)
+    assert re.search(r'<a href="#row-6">6</a></td>\s*<td>Срок «По плану ИРО» не дал ни одной даты', page)
+    assert page.count('class="section-row"') == 2 and "Направление: кадры" in page
     assert 'name="corrections-0-deadline_text"' in page and 'value="По плану ИРО"' in page
     assert 'id="row-3" class="">' in page  # a clean row is not highlighted
     assert _count(Roadmap) == 0
@@ -118,7 +119,9 @@ def test_upload_preview_correct_and_save(app, coordinator, two_municipalities, r
 
 def test_preview_of_sample_a_lists_all_activities_and_its_period_source(coordinator, two_municipalities):
     data = (SAMPLES_DIR / "A_ustilimsk_2030.docx").read_bytes()
-    token = _token(_upload(coordinator, data, "A.docx", organization_id=two_municipalities["a"]["authority"].id))
+    token = _token(
+        _upload(coordinator, data, "A.docx", organization_id=two_municipalities["a"]["authority"].id)
+    )
     page = coordinator.get(f"/roadmaps/import/{token}").text
     assert page.count('<tr id="row-') == 66
     assert "Год начала периода не указан" in page and "весь документ" in page
@@ -153,14 +156,18 @@ def test_bad_file_is_refused_on_the_form(app, coordinator, two_municipalities, d
 
 
 def test_wrong_extension_is_refused_by_the_form(coordinator, two_municipalities):
-    response = _upload(coordinator, b"MZ\x90\x00", "plan.exe", organization_id=two_municipalities["a"]["authority"].id)
+    response = _upload(
+        coordinator, b"MZ\x90\x00", "plan.exe", organization_id=two_municipalities["a"]["authority"].id
+    )
     assert response.status_code == 422
     assert "Загрузите документ Word (.docx), книгу Excel (.xlsx) или таблицу CSV" in response.text
 
 
 def test_missing_file_is_explained(coordinator, two_municipalities):
     response = coordinator.post(
-        "/roadmaps/import", {"organization_id": two_municipalities["a"]["authority"].id}, page="/roadmaps/import"
+        "/roadmaps/import",
+        {"organization_id": two_municipalities["a"]["authority"].id},
+        page="/roadmaps/import",
     )
     assert response.status_code == 422 and "Выберите файл дорожной карты" in response.text
 
@@ -168,9 +175,14 @@ def test_missing_file_is_explained(coordinator, two_municipalities):
 def test_oversized_upload_answers_413_in_russian(app, coordinator, two_municipalities, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_IMPORT_MB", 1)
     before = _pending_files(app)
-    response = _upload(coordinator, b"0" * (2 * 1024 * 1024), "big.docx",
-                       organization_id=two_municipalities["a"]["authority"].id)  # fmt: skip
-    # The test client spools a large body to a temporary file that closes with the response.
+    # The test client spools a large body to a temporary file; only with follow_redirects does closing
+    # the response close that file too.
+    response = coordinator.post(
+        "/roadmaps/import",
+        {"file": (io.BytesIO(b"0" * (2 * 1024 * 1024)), "big.docx"),
+         "organization_id": two_municipalities["a"]["authority"].id},
+        page="/roadmaps/import", follow_redirects=True,
+    )  # fmt: skip
     response.close()
     assert response.status_code == 413
     assert "Слишком большой файл" in response.text
@@ -247,7 +259,12 @@ def test_uploads_expire_after_a_day(app, coordinator, two_municipalities, roadma
     stale.write_bytes(b"old")
     old = time.time() - import_store.MAX_AGE_SECONDS - 60
     os.utime(stale, (old, old))
-    _upload(coordinator, roadmap_docx(DIRECTIONS), "карта.docx", organization_id=two_municipalities["a"]["authority"].id)
+    _upload(
+        coordinator,
+        roadmap_docx(DIRECTIONS),
+        "карта.docx",
+        organization_id=two_municipalities["a"]["authority"].id,
+    )
     assert not stale.exists()
 
 

@@ -136,8 +136,11 @@ def scatter_chart(
     left, top, right, bottom = 56.0, 16.0, width - 16.0, 16.0 + plot_height
     xs = [p.isbsh for p in points] + ([threshold] if threshold is not None else [])
     ys = [p.index for p in points] + [0.0]
-    x_values = nice_ticks(min(xs), max(xs))
-    y_values = nice_ticks(min(ys), max(ys))
+    # A little room around the extremes keeps the outermost dots off the frame.
+    x_pad = (max(xs) - min(xs)) * 0.03 or 1.0
+    y_pad = (max(ys) - min(ys)) * 0.03 or 0.1
+    x_values = nice_ticks(min(xs) - x_pad, max(xs) + x_pad)
+    y_values = nice_ticks(min(ys) - y_pad, max(ys) + y_pad)
     x0, x1, y0, y1 = x_values[0], x_values[-1], y_values[0], y_values[-1]
 
     def sx(x: float) -> float:

@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import math
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from fractions import Fraction
@@ -536,13 +537,15 @@ def inputs_fingerprint(
     """Return a sha256 of the inputs that does not depend on row order, to tie a run to its data."""
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     lines: list[str] = []
-    for kind, rows in (("results", results), ("social", social), ("risk", risk)):
-        names: list[str] | None = None
-        for row in rows:
-            if names is None:
-                names = [f.name for f in fields(row)]
-            lines.append(encode([kind, *(getattr(row, name) for name in names)]))
-    lines.sort()
+    with paused_gc():
+        for kind, rows in (("results", results), ("social", social), ("risk", risk)):
+            values: Any = None
+            for row in rows:
+                if values is None:
+                    # One C-level getter per kind: a region's hundreds of thousands of rows add up.
+                    values = operator.attrgetter(*(f.name for f in fields(row)))
+                lines.append(encode([kind, *values(row)]))
+        lines.sort()
     digest = hashlib.sha256(b"tracker-analysis-inputs/1\n")
     for line in lines:
         digest.update(line.encode())

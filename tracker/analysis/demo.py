@@ -1,4 +1,4 @@
-"""Demo school data: the demo schools' results and social passports, a stored run and one aimed activity."""
+"""Demo school data: results, social passports and risk profiles, a stored run and one aimed activity."""
 
 import logging
 from pathlib import Path
@@ -30,6 +30,7 @@ def seed_analysis(scope: Organization, user: User, roadmap: Roadmap, seed_dir: P
     ).scalar():
         ops.import_file(user, scope, DataKind.results, seed_dir / "analysis_results.csv")
         ops.import_file(user, scope, DataKind.social, seed_dir / "analysis_social.csv")
+        ops.import_file(user, scope, DataKind.risk, seed_dir / "analysis_risk.csv")
     run = db.session.execute(
         select(ClassificationRun)
         .where(ClassificationRun.scope_organization_id == scope.id)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 
 from tracker.analysis.classify import (
     Classification,
@@ -33,6 +33,7 @@ from tracker.analysis.loaders import (
     load_results,
     load_risk,
     load_social,
+    paused_gc,
 )
 from tracker.analysis.models import (
     GROUP_COLUMNS,
@@ -220,6 +221,7 @@ class ImportPreview:
     unchanged: int
     unknown_rows: int
     candidates: list[Organization] = field(default_factory=list)  # schools without a code, for matching
+    known: dict[str, int] = field(default_factory=dict)  # codes of the scope's schools → their ids
 
 
 def resolve_codes(codes: Iterable[str], scope: Organization) -> tuple[dict[str, int], set[str]]:
@@ -333,6 +335,7 @@ def preview_import(item: DataImport, rows: Sequence[DataRow]) -> ImportPreview:
         unchanged=unchanged,
         unknown_rows=sum(u.rows for u in unknown),
         candidates=candidates,
+        known=known,
     )
 
 
@@ -352,7 +355,11 @@ def _parent_for_new_school(scope: Organization, municipality_name: str) -> Organ
 
 
 def apply_import(
-    user: User | None, item: DataImport, rows: Sequence[DataRow], decisions: dict[str, str]
+    user: User | None,
+    item: DataImport,
+    rows: Sequence[DataRow],
+    decisions: dict[str, str],
+    preview: ImportPreview | None = None,
 ) -> dict[str, int]:
     """Apply an import: settle unknown codes, replace the scope's rows of the file's years, insert the file's.
 
@@ -362,10 +369,11 @@ def apply_import(
     if item.status != ImportStatus.pending:
         raise OperationError("not_pending")
     scope = item.scope
-    preview = preview_import(item, rows)
-    code_map, _ = resolve_codes({row.code for row in rows}, scope)
+    # The view has just built the preview for the confirmation form; it is not computed twice.
+    preview = preview or preview_import(item, rows)
+    code_map = dict(preview.known)
     candidates = {school.id: school for school in preview.candidates}
-    created = matched = 0
+    created = matched = settled_rows = 0
     taken: set[int] = set()
     for unknown in preview.unknown:
         decision = decisions.get(unknown.code, SKIP)
@@ -377,6 +385,7 @@ def apply_import(
             )
             code_map[unknown.code] = school.id
             created += 1
+            settled_rows += unknown.rows
         elif decision.startswith(MATCH_PREFIX):
             school = candidates.get(int(decision.removeprefix(MATCH_PREFIX)))
             if school is None or school.id in taken:
@@ -385,13 +394,12 @@ def apply_import(
             school.code = unknown.code
             code_map[unknown.code] = school.id
             matched += 1
+            settled_rows += unknown.rows
         elif decision != SKIP:
             raise OperationError("bad_decision")
     db.session.flush()
 
     spec = KINDS[item.kind]
-    existing = _existing(item.kind, scope, item.years)
-    added, changed, unchanged, removed = _diff(item.kind, rows, code_map, existing)
     model = spec.model
     db.session.execute(
         delete(model).where(model.organization_id.in_(_scope_school_ids(scope)), model.year.in_(item.years))
@@ -409,18 +417,19 @@ def apply_import(
         values["import_id"] = item.id
         batch.append(values)
         if len(batch) >= BATCH:
-            db.session.execute(insert(model), batch)
+            db.session.execute(model.__table__.insert(), batch)
             inserted += len(batch)
             batch = []
     if batch:
-        db.session.execute(insert(model), batch)
+        db.session.execute(model.__table__.insert(), batch)
         inserted += len(batch)
     summary = {
         "inserted": inserted,
-        "added": added,
-        "changed": changed,
-        "unchanged": unchanged,
-        "removed": removed,
+        # Schools just created or matched had no code, hence no stored rows: all their rows are new.
+        "added": preview.added + settled_rows,
+        "changed": preview.changed,
+        "unchanged": preview.unchanged,
+        "removed": preview.removed,
         "skipped_rows": skipped,
         "created_schools": created,
         "matched_schools": matched,
@@ -500,51 +509,58 @@ def load_inputs(scope: Organization, year: int) -> RunInputs:
         municipality = next((i for i in reversed(ancestors) if i in areas), None)
         by_id[org_id] = SchoolInfo(org_id, school_code(org_id, code), short_name, municipality)
     in_scope = _scope_school_ids(scope)
-    # Names are left empty: a renamed school must not change the fingerprint of unchanged data.
-    results = [
-        ResultRow(by_id[org_id].code, "", "", *rest)
-        for org_id, *rest in db.session.execute(
-            select(
-                AssessmentResult.organization_id,
-                AssessmentResult.year,
-                AssessmentResult.procedure,
-                AssessmentResult.procedure_name,
-                AssessmentResult.participants,
-                AssessmentResult.low,
-                AssessmentResult.grade3,
-                AssessmentResult.grade4,
-                AssessmentResult.grade5,
-                AssessmentResult.mean,
-            ).where(
-                AssessmentResult.organization_id.in_(in_scope), AssessmentResult.year.in_((year - 1, year))
+    codes = {org_id: info.code for org_id, info in by_id.items()}
+    # Core execution: a region's hundreds of thousands of rows skip the ORM's per-row work.
+    connection = db.session.connection()
+    with paused_gc():
+        # Names are left empty: a renamed school must not change the fingerprint of unchanged data.
+        results = [
+            ResultRow(codes[org_id], "", "", y, procedure, name, participants, low, g3, g4, g5, mean)
+            for org_id, y, procedure, name, participants, low, g3, g4, g5, mean in connection.execute(
+                select(
+                    AssessmentResult.organization_id,
+                    AssessmentResult.year,
+                    AssessmentResult.procedure,
+                    AssessmentResult.procedure_name,
+                    AssessmentResult.participants,
+                    AssessmentResult.low,
+                    AssessmentResult.grade3,
+                    AssessmentResult.grade4,
+                    AssessmentResult.grade5,
+                    AssessmentResult.mean,
+                ).where(
+                    AssessmentResult.organization_id.in_(in_scope),
+                    AssessmentResult.year.in_((year - 1, year)),
+                )
             )
-        )
-    ]
-    social = [
-        SocialRow(by_id[org_id].code, *rest)
-        for org_id, *rest in db.session.execute(
-            select(
-                SocialPassport.organization_id,
-                SocialPassport.year,
-                SocialPassport.total,
-                SocialPassport.both_parents_higher,
-                SocialPassport.single_parent,
-                SocialPassport.registered,
-                SocialPassport.low_income,
-                SocialPassport.disabilities,
-                SocialPassport.non_native,
-            ).where(SocialPassport.organization_id.in_(in_scope), SocialPassport.year <= year)
-        )
-    ]
-    risk = [
-        RiskRow(by_id[org_id].code, *rest)
-        for org_id, *rest in db.session.execute(
-            select(RiskFactor.organization_id, RiskFactor.year, RiskFactor.factor, RiskFactor.level)
-            .where(RiskFactor.organization_id.in_(in_scope), RiskFactor.year <= year)
-            # The reasons list high factors in input order; a fixed order keeps a reproduced run identical.
-            .order_by(RiskFactor.organization_id, RiskFactor.year, RiskFactor.factor)
-        )
-    ]
+        ]
+        social = [
+            SocialRow(codes[org_id], y, total, both, single, registered, low_income, disabilities, non_native)
+            for org_id, y, total, both, single, registered, low_income, disabilities, non_native in (
+                connection.execute(
+                    select(
+                        SocialPassport.organization_id,
+                        SocialPassport.year,
+                        SocialPassport.total,
+                        SocialPassport.both_parents_higher,
+                        SocialPassport.single_parent,
+                        SocialPassport.registered,
+                        SocialPassport.low_income,
+                        SocialPassport.disabilities,
+                        SocialPassport.non_native,
+                    ).where(SocialPassport.organization_id.in_(in_scope), SocialPassport.year <= year)
+                )
+            )
+        ]
+        risk = [
+            RiskRow(codes[org_id], y, factor, level)
+            for org_id, y, factor, level in connection.execute(
+                select(RiskFactor.organization_id, RiskFactor.year, RiskFactor.factor, RiskFactor.level)
+                .where(RiskFactor.organization_id.in_(in_scope), RiskFactor.year <= year)
+                # The reasons list high factors in input order; a fixed order keeps a reproduction identical.
+                .order_by(RiskFactor.organization_id, RiskFactor.year, RiskFactor.factor)
+            )
+        ]
     schools = {info.code: info for info in by_id.values()}
     return RunInputs(results, social, risk, schools)
 
@@ -595,6 +611,15 @@ def create_run(
     )
     db.session.add(run)
     db.session.flush()
+    with paused_gc():
+        _store_schools(run, classification, inputs)
+    db.session.flush()
+    logger.info("Stored run %s for %s (%s): %s schools", run.id, scope.id, settings.year, run.schools_count)
+    return run
+
+
+def _store_schools(run: ClassificationRun, classification: Classification, inputs: RunInputs) -> None:
+    """Insert every school's outcome of a run in batches."""
     batch: list[dict[str, Any]] = []
     for school in classification.schools:
         info = inputs.schools[school.code]
@@ -615,13 +640,10 @@ def create_run(
         values.update({column: group in school.groups for group, column in GROUP_COLUMNS.items()})
         batch.append(values)
         if len(batch) >= BATCH:
-            db.session.execute(insert(RunSchool), batch)
+            db.session.execute(RunSchool.__table__.insert(), batch)
             batch = []
     if batch:
-        db.session.execute(insert(RunSchool), batch)
-    db.session.flush()
-    logger.info("Stored run %s for %s (%s): %s schools", run.id, scope.id, settings.year, run.schools_count)
-    return run
+        db.session.execute(RunSchool.__table__.insert(), batch)
 
 
 def run_settings(run: ClassificationRun) -> Settings:

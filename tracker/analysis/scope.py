@@ -22,11 +22,6 @@ def scope_root(user: User) -> Organization:
     return db.session.get(Organization, root_id)
 
 
-def is_school_user(user: User) -> bool:
-    """Tell whether the user works within one school (and sees only that school's page)."""
-    return scope_root(user).is_school
-
-
 def can_manage(user: User) -> bool:
     """Tell whether the user may import data, run classifications and change targets."""
     return user.role in MANAGER_ROLES and scope_root(user).kind in AREA_KINDS

@@ -209,7 +209,7 @@ def import_apply(import_id: int):
         for index, unknown in enumerate(preview.unknown)
     }
     try:
-        summary = ops.apply_import(current_user, item, rows, decisions)
+        summary = ops.apply_import(current_user, item, rows, decisions, preview)
     except ops.OperationError as exc:
         db.session.rollback()
         flash(REFUSALS[exc.code], "danger")
@@ -512,9 +512,7 @@ def school(school_id: int):
     table: dict[str, dict[int, AssessmentResult]] = {}
     for row in results:
         table.setdefault(row.procedure, {})[row.year] = row
-    chart = results_chart(
-        [ShareValue(procedure_title(r.procedure), r.year, r.low, r.participants) for r in results]
-    )
+    chart = results_chart([ShareValue(_procedure_label(r), r.year, r.low, r.participants) for r in results])
     passports = (
         db.session.execute(
             select(SocialPassport)
@@ -570,6 +568,11 @@ def school(school_id: int):
         counted=set(COUNTED_CODES),
         today=date.today(),
     )
+
+
+def _procedure_label(row: AssessmentResult) -> str:
+    """Return a procedure's short title, or its name as written for one outside the catalogue."""
+    return procedure_title(row.procedure) if row.procedure in CATALOGUE else row.procedure_name
 
 
 def support():

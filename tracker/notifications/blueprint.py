@@ -14,8 +14,12 @@ bp.add_url_rule("/calendar/roadmap/<token>.ics", "roadmap_feed", views.roadmap_f
 bp.add_url_rule("/tasks/<int:task_id>/calendar.ics", "task_ics", views.task_calendar)
 bp.add_url_rule("/profile/calendar/regenerate", "regenerate", views.regenerate_key, methods=("POST",))
 bp.add_url_rule("/profile/reminders", "settings", views.save_settings, methods=("POST",))
-bp.add_url_rule("/roadmaps/<int:roadmap_id>/reminders", "roadmap_settings", views.roadmap_settings,
-                methods=("GET", "POST"))
+bp.add_url_rule(
+    "/roadmaps/<int:roadmap_id>/reminders",
+    "roadmap_settings",
+    views.roadmap_settings,
+    methods=("GET", "POST"),
+)
 bp.add_url_rule("/notifications/digest", "digest", views.digest)
 bp.add_url_rule("/notifications/digest/send", "digest_send", views.send_digest, methods=("POST",))
 bp.add_url_rule("/notifications/outbox", "outbox", views.outbox)

@@ -78,22 +78,34 @@ def collect_digest(user: User, today: date) -> dict[str, Any]:
     since, until = today - timedelta(days=WINDOW_DAYS), today - timedelta(days=1)
     roadmap_ids = _roadmap_ids(user)
     open_statuses = [TaskStatus(s) for s in ASSIGNEE_STATUSES]
-    overdue = db.session.execute(
-        select(Task.id)
-        .where(Task.roadmap_id.in_(roadmap_ids), Task.status.in_(open_statuses),
-               Task.due.between(since, until))
-        .order_by(Task.due, Task.id)
-        .limit(MAX_ITEMS + 1)
-    ).scalars().all()
-    waiting = db.session.execute(
-        select(Task.id)
-        .where(Task.roadmap_id.in_(roadmap_ids), Task.status == TaskStatus.submitted)
-        .order_by(Task.completed_dt, Task.id)
-        .limit(MAX_ITEMS + 1)
-    ).scalars().all()
+    overdue = (
+        db.session.execute(
+            select(Task.id)
+            .where(
+                Task.roadmap_id.in_(roadmap_ids),
+                Task.status.in_(open_statuses),
+                Task.due.between(since, until),
+            )
+            .order_by(Task.due, Task.id)
+            .limit(MAX_ITEMS + 1)
+        )
+        .scalars()
+        .all()
+    )
+    waiting = (
+        db.session.execute(
+            select(Task.id)
+            .where(Task.roadmap_id.in_(roadmap_ids), Task.status == TaskStatus.submitted)
+            .order_by(Task.completed_dt, Task.id)
+            .limit(MAX_ITEMS + 1)
+        )
+        .scalars()
+        .all()
+    )
     total_overdue = db.session.execute(
-        select(func.count(Task.id))
-        .where(Task.roadmap_id.in_(roadmap_ids), Task.status.in_(open_statuses), Task.due < today)
+        select(func.count(Task.id)).where(
+            Task.roadmap_id.in_(roadmap_ids), Task.status.in_(open_statuses), Task.due < today
+        )
     ).scalar_one()
     return {
         "since": since.isoformat(),
@@ -114,25 +126,39 @@ def build_digest(payload: dict[str, Any]) -> Digest:
     """Load the tasks of a digest payload and group them per responsible organisation."""
     overdue_ids, waiting_ids = list(payload.get("overdue", [])), list(payload.get("waiting", []))
     ids = overdue_ids + waiting_ids
-    rows = db.session.execute(
-        select(Task, Activity, Roadmap)
-        .join(Activity, Activity.id == Task.activity_id)
-        .join(Roadmap, Roadmap.id == Task.roadmap_id)
-        .where(Task.id.in_(ids))
-    ).all() if ids else []
+    rows = (
+        db.session.execute(
+            select(Task, Activity, Roadmap)
+            .join(Activity, Activity.id == Task.activity_id)
+            .join(Roadmap, Roadmap.id == Task.roadmap_id)
+            .where(Task.id.in_(ids))
+        ).all()
+        if ids
+        else []
+    )
     org_ids = responsible_org_ids(ids)
     all_orgs = set().union(*org_ids.values()) if org_ids else set()
-    names = dict(
-        db.session.execute(
-            select(Organization.id, Organization.short_name).where(Organization.id.in_(all_orgs))
-        ).all()
-    ) if all_orgs else {}
+    names = (
+        dict(
+            db.session.execute(
+                select(Organization.id, Organization.short_name).where(Organization.id.in_(all_orgs))
+            ).all()
+        )
+        if all_orgs
+        else {}
+    )
     items: dict[int, tuple[DigestItem, list[str]]] = {}
     for task, activity, roadmap in rows:
         number = f"{activity.number} " if activity.number else ""
         item = DigestItem(
-            task_id=task.id, title=f"{number}{activity.title}", label=task.label, roadmap_id=roadmap.id,
-            roadmap_title=roadmap.title, due=task.due, status=str(task.status), url=task_url(task.id),
+            task_id=task.id,
+            title=f"{number}{activity.title}",
+            label=task.label,
+            roadmap_id=roadmap.id,
+            roadmap_title=roadmap.title,
+            due=task.due,
+            status=str(task.status),
+            url=task_url(task.id),
         )
         # Tasks with no recognised organisation are grouped under the responsible text as written.
         group_names = sorted(names[o] for o in org_ids.get(task.id, ()) if o in names)

@@ -81,7 +81,10 @@ def build_message(
     message.add_alternative(rendered.html, subtype="html", cte="base64")
     for item in attachments:
         message.add_attachment(
-            item.content, maintype=item.maintype, subtype=item.subtype, filename=item.filename,
+            item.content,
+            maintype=item.maintype,
+            subtype=item.subtype,
+            filename=item.filename,
             params=dict(item.params),
         )
     return message
@@ -161,6 +164,9 @@ class Mailer:
                 self._drop()
                 raise DeliveryError(_describe(exc), unreachable=True) from exc
             raise DeliveryError(_describe(exc), permanent=exc.smtp_code >= 500) from exc
+        except (smtplib.SMTPNotSupportedError, ValueError) as exc:
+            # An address this server cannot take (non-ASCII without SMTPUTF8): only this e-mail fails.
+            raise DeliveryError(_describe(exc), permanent=True) from exc
         except OSError as exc:
             # smtplib's own errors are OSErrors too: a dropped connection, a refused or timed-out connect.
             self._drop()

@@ -89,6 +89,8 @@ RETRY_WHEN_UNREACHABLE = timedelta(minutes=5)
 MAX_ATTEMPTS = 10
 MAX_BACKOFF_MINUTES = 120
 DIGEST_AT = time(8, 0)
+# The record of sent e-mails is kept this long; the planner itself needs only the last two days of it.
+KEEP_SENT = timedelta(days=180)
 OPEN_STATUSES = [TaskStatus(s) for s in sorted(ASSIGNEE_STATUSES | REVIEW_STATUSES)]
 SILENT_STATUSES = [RoadmapStatus(s) for s in sorted(SILENT_ROADMAP_STATUSES)]
 UNCERTAIN_NOTE = "the pass stopped between the SMTP call and its record; the e-mail may have been delivered"
@@ -115,19 +117,25 @@ class PolicyBook:
         """Fetch the overrides not fetched yet, one query per table."""
         new_roadmaps = set(roadmap_ids) - self._roadmaps.keys()
         if new_roadmaps:
-            found = dict(db.session.execute(
-                select(RoadmapReminderPolicy.roadmap_id, RoadmapReminderPolicy.policy)
-                .where(RoadmapReminderPolicy.roadmap_id.in_(new_roadmaps))
-            ).all())
+            found = dict(
+                db.session.execute(
+                    select(RoadmapReminderPolicy.roadmap_id, RoadmapReminderPolicy.policy).where(
+                        RoadmapReminderPolicy.roadmap_id.in_(new_roadmaps)
+                    )
+                ).all()
+            )
             for roadmap_id in new_roadmaps:
                 self._roadmaps[roadmap_id] = found.get(roadmap_id) or None
         new_users = set(user_ids) - self._choices.keys()
         if new_users:
             rows = db.session.execute(
-                select(NotificationSetting.user_id, NotificationSetting.paused_until,
-                       NotificationSetting.is_digest, NotificationSetting.is_weekly_digest,
-                       NotificationSetting.policy)
-                .where(NotificationSetting.user_id.in_(new_users))
+                select(
+                    NotificationSetting.user_id,
+                    NotificationSetting.paused_until,
+                    NotificationSetting.is_digest,
+                    NotificationSetting.is_weekly_digest,
+                    NotificationSetting.policy,
+                ).where(NotificationSetting.user_id.in_(new_users))
             ).all()
             for user_id, *values in rows:
                 self._choices[user_id] = Choice(*values)
@@ -194,6 +202,7 @@ def _role_of(kind: str) -> str:
 
 # --- planning -----------------------------------------------------------------------------------------
 
+
 def plan_reminders_job(now: datetime) -> dict[str, int]:
     """Bring the outbox in step with the reminder policy for every open task and recipient."""
     book = PolicyBook()
@@ -206,11 +215,23 @@ def plan_reminders_job(now: datetime) -> dict[str, int]:
     after = 0
     while True:
         tasks = db.session.execute(
-            select(Task.id, Task.due, Task.status, Task.created_dt, Task.completed_dt, Task.updated_dt,
-                   Task.roadmap_id, Roadmap.status.label("roadmap_status"))
+            select(
+                Task.id,
+                Task.due,
+                Task.status,
+                Task.created_dt,
+                Task.completed_dt,
+                Task.updated_dt,
+                Task.roadmap_id,
+                Roadmap.status.label("roadmap_status"),
+            )
             .join(Roadmap, Roadmap.id == Task.roadmap_id)
-            .where(Task.id > after, Task.status.in_(OPEN_STATUSES), Roadmap.status.notin_(SILENT_STATUSES),
-                   Task.due <= due_limit)
+            .where(
+                Task.id > after,
+                Task.status.in_(OPEN_STATUSES),
+                Roadmap.status.notin_(SILENT_STATUSES),
+                Task.due <= due_limit,
+            )
             .order_by(Task.id)
             .limit(TASK_CHUNK)
         ).all()
@@ -236,47 +257,81 @@ def _plan_chunk(tasks: list, now: datetime, book: PolicyBook, stats: Counter[str
     newest_due: dict[tuple[int, int], datetime] = {}
     for task in tasks:
         role = "controller" if task.status in REVIEW_STATUSES else "assignee"
+        # Colleagues in one time zone under one policy share a schedule: plan it once per task.
+        schedules: dict[tuple, list[PlannedReminder]] = {}
         for user in people.get(task.id, []):
             recipients.add((task.id, user.id, role))
             tz = user.organization.timezone
             submitted_on = None
             if role == "controller":
                 submitted_on = (task.completed_dt or task.updated_dt).astimezone(ZoneInfo(tz)).date()
-            for reminder in plan_reminders(
-                due=task.due, status=task.status, roadmap_status=task.roadmap_status,
-                policy=book.policy(task.roadmap_id, user.id), tz=tz, now=now,
-                paused_until=book.choice(user.id).paused_until, recipient_role=role,
-                created_dt=task.created_dt, submitted_on=submitted_on, horizon_days=PLAN_HORIZON_DAYS,
-            ):
+            policy, paused_until = book.policy(task.roadmap_id, user.id), book.choice(user.id).paused_until
+            shape = (tz, policy, paused_until, submitted_on)
+            if shape not in schedules:
+                schedules[shape] = plan_reminders(
+                    due=task.due,
+                    status=task.status,
+                    roadmap_status=task.roadmap_status,
+                    policy=policy,
+                    tz=tz,
+                    now=now,
+                    paused_until=paused_until,
+                    recipient_role=role,
+                    created_dt=task.created_dt,
+                    submitted_on=submitted_on,
+                    horizon_days=PLAN_HORIZON_DAYS,
+                )
+            for reminder in schedules[shape]:
                 wanted[(user.id, reminder_key(task.id, reminder.key_suffix))] = (task.id, reminder)
                 if reminder.planned_dt <= now:
                     pair = (task.id, user.id)
                     newest_due[pair] = max(newest_due.get(pair, reminder.planned_dt), reminder.planned_dt)
 
     existing = db.session.execute(
-        select(OutboxMessage.id, OutboxMessage.recipient_id, OutboxMessage.task_id, OutboxMessage.kind,
-               OutboxMessage.key, OutboxMessage.status, OutboxMessage.planned_dt, OutboxMessage.attempts)
-        .where(OutboxMessage.task_id.in_(ids),
-               or_(OutboxMessage.status == MessageStatus.planned,
-                   OutboxMessage.planned_dt >= now - KNOWN_WINDOW))
+        select(
+            OutboxMessage.id,
+            OutboxMessage.recipient_id,
+            OutboxMessage.task_id,
+            OutboxMessage.kind,
+            OutboxMessage.key,
+            OutboxMessage.status,
+            OutboxMessage.planned_dt,
+            OutboxMessage.attempts,
+        ).where(
+            OutboxMessage.task_id.in_(ids),
+            or_(
+                OutboxMessage.status == MessageStatus.planned, OutboxMessage.planned_dt >= now - KNOWN_WINDOW
+            ),
+        )
     ).all()
     known = {(row.recipient_id, row.key): row for row in existing}
     inserts, moves = [], []
     for (user_id, key), (task_id, reminder) in wanted.items():
         row = known.get((user_id, key))
         if row is None:
-            inserts.append({
-                "recipient_id": user_id, "task_id": task_id, "kind": MessageKind(reminder.kind), "key": key,
-                "planned_dt": reminder.planned_dt, "status": MessageStatus.planned, "attempts": 0,
-                "last_error": "", "created_dt": now,
-            })
-        elif (row.status == MessageStatus.planned and not row.attempts
-              and row.planned_dt != reminder.planned_dt):
+            inserts.append(
+                {
+                    "recipient_id": user_id,
+                    "task_id": task_id,
+                    "kind": MessageKind(reminder.kind),
+                    "key": key,
+                    "planned_dt": reminder.planned_dt,
+                    "status": MessageStatus.planned,
+                    "attempts": 0,
+                    "last_error": "",
+                    "created_dt": now,
+                }
+            )
+        elif (
+            row.status == MessageStatus.planned and not row.attempts and row.planned_dt != reminder.planned_dt
+        ):
             moves.append({"id": row.id, "planned_dt": reminder.planned_dt})
     due_of = {t.id: t.due for t in tasks}
     drops = [
-        row.id for row in existing
-        if row.status == MessageStatus.planned and (row.recipient_id, row.key) not in wanted
+        row.id
+        for row in existing
+        if row.status == MessageStatus.planned
+        and (row.recipient_id, row.key) not in wanted
         and not _keeps_retry(row, now, recipients, newest_due, due_of)
     ]
     ops.insert_messages(inserts)
@@ -305,11 +360,18 @@ def _keeps_retry(row, now: datetime, recipients: set, newest_due: dict, due_of: 
 
 # --- coordinator digests ------------------------------------------------------------------------------
 
+
 def weekly_digest_job(now: datetime) -> dict[str, int]:
     """Queue every coordinator's digest of the past week on Monday morning, at most once a week."""
-    coordinators = db.session.execute(
-        select(User).where(User.role == Role.coordinator, User.is_active_account.is_(True)).order_by(User.id)
-    ).scalars().all()
+    coordinators = (
+        db.session.execute(
+            select(User)
+            .where(User.role == Role.coordinator, User.is_active_account.is_(True))
+            .order_by(User.id)
+        )
+        .scalars()
+        .all()
+    )
     due: list[tuple[User, str, date]] = []
     for user in coordinators:
         local = now.astimezone(ZoneInfo(user.organization.timezone))
@@ -320,11 +382,14 @@ def weekly_digest_job(now: datetime) -> dict[str, int]:
         return dict(stats)
     book = PolicyBook()
     book.load((), [user.id for user, _, _ in due])
-    known = set(db.session.execute(
-        select(OutboxMessage.recipient_id, OutboxMessage.key)
-        .where(OutboxMessage.recipient_id.in_([user.id for user, _, _ in due]),
-               OutboxMessage.key.in_(sorted({key for _, key, _ in due})))
-    ).all())
+    known = set(
+        db.session.execute(
+            select(OutboxMessage.recipient_id, OutboxMessage.key).where(
+                OutboxMessage.recipient_id.in_([user.id for user, _, _ in due]),
+                OutboxMessage.key.in_(sorted({key for _, key, _ in due})),
+            )
+        ).all()
+    )
     for user, key, today in due:
         if (user.id, key) in known or not book.choice(user.id).is_weekly_digest:
             continue
@@ -342,6 +407,7 @@ def on_demand_digest_key(now: datetime) -> str:
 
 
 # --- sending ------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ReminderItem:
@@ -379,6 +445,7 @@ def backoff(attempts: int) -> timedelta:
 def send_outbox_job(now: datetime) -> dict[str, Any]:
     """Send every due outbox row, marking each as it goes, and stop early when the server is unreachable."""
     stats: Counter[str] = Counter()
+    stats["purged"] = ops.purge_sent(now - KEEP_SENT)
     stats["uncertain"] = ops.mark_stuck_uncertain(now - STUCK_AFTER, UNCERTAIN_NOTE)
     if stats["uncertain"]:
         log.warning("%s e-mails left in sending by a stopped pass are now uncertain", stats["uncertain"])
@@ -387,13 +454,17 @@ def send_outbox_job(now: datetime) -> dict[str, Any]:
     with Mailer(current_app.config) as mailer:
         after = 0
         while True:
-            recipient_ids = db.session.execute(
-                select(OutboxMessage.recipient_id)
-                .where(ops.due_condition(now), OutboxMessage.recipient_id > after)
-                .group_by(OutboxMessage.recipient_id)
-                .order_by(OutboxMessage.recipient_id)
-                .limit(RECIPIENT_CHUNK)
-            ).scalars().all()
+            recipient_ids = (
+                db.session.execute(
+                    select(OutboxMessage.recipient_id)
+                    .where(ops.due_condition(now), OutboxMessage.recipient_id > after)
+                    .group_by(OutboxMessage.recipient_id)
+                    .order_by(OutboxMessage.recipient_id)
+                    .limit(RECIPIENT_CHUNK)
+                )
+                .scalars()
+                .all()
+            )
             if not recipient_ids:
                 break
             after = recipient_ids[-1]
@@ -432,8 +503,9 @@ def _deliver(outgoing: Outgoing, mailer: Mailer, now: datetime) -> str:
             db.session.commit()
             return "unreachable"
         final = exc.permanent or attempts >= MAX_ATTEMPTS
-        log.warning("e-mail of outbox rows %s refused (%s): %s", outgoing.ids,
-                    "final" if final else "retry", exc)
+        log.warning(
+            "e-mail of outbox rows %s refused (%s): %s", outgoing.ids, "final" if final else "retry", exc
+        )
         ops.release(outgoing.ids, outgoing.error, None if final else now + backoff(attempts))
         db.session.commit()
         return "failed" if final else "retry"
@@ -444,21 +516,29 @@ def _deliver(outgoing: Outgoing, mailer: Mailer, now: datetime) -> str:
 
 def _prepare(recipient_ids: list[int], now: datetime, book: PolicyBook) -> tuple[list[Outgoing], list[int]]:
     """Load the due rows of some recipients, drop the stale ones and render the e-mails."""
-    rows = db.session.execute(
-        select(OutboxMessage)
-        .where(ops.due_condition(now), OutboxMessage.recipient_id.in_(recipient_ids))
-        .order_by(OutboxMessage.recipient_id, OutboxMessage.planned_dt, OutboxMessage.id)
-    ).scalars().all()
-    task_ids = {row.task_id for row in rows if row.task_id is not None}
-    found = {
-        task.id: (task, activity, roadmap)
-        for task, activity, roadmap in db.session.execute(
-            select(Task, Activity, Roadmap)
-            .join(Activity, Activity.id == Task.activity_id)
-            .join(Roadmap, Roadmap.id == Task.roadmap_id)
-            .where(Task.id.in_(task_ids))
+    rows = (
+        db.session.execute(
+            select(OutboxMessage)
+            .where(ops.due_condition(now), OutboxMessage.recipient_id.in_(recipient_ids))
+            .order_by(OutboxMessage.recipient_id, OutboxMessage.planned_dt, OutboxMessage.id)
         )
-    } if task_ids else {}
+        .scalars()
+        .all()
+    )
+    task_ids = {row.task_id for row in rows if row.task_id is not None}
+    found = (
+        {
+            task.id: (task, activity, roadmap)
+            for task, activity, roadmap in db.session.execute(
+                select(Task, Activity, Roadmap)
+                .join(Activity, Activity.id == Task.activity_id)
+                .join(Roadmap, Roadmap.id == Task.roadmap_id)
+                .where(Task.id.in_(task_ids))
+            )
+        }
+        if task_ids
+        else {}
+    )
     users = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(recipient_ids))).scalars()}
     book.load((), recipient_ids)
 
@@ -471,6 +551,8 @@ def _prepare(recipient_ids: list[int], now: datetime, book: PolicyBook) -> tuple
             stale.append(row.id)
         elif row.kind == MessageKind.weekly:
             outgoing.append(_render(_weekly, [row], user, row, now))
+        elif row.kind == MessageKind.security:
+            outgoing.append(_render(_security, [row], user, row, now))
         elif row.task_id in found and _still_wanted(row, found[row.task_id], user, book.choice(user.id)):
             per_user.setdefault(user.id, []).append((row, found[row.task_id]))
         else:
@@ -523,11 +605,17 @@ def _item(row: OutboxMessage, found: Found, user: User, now: datetime) -> Remind
     zone = ZoneInfo(user.organization.timezone)
     submitted = task.completed_dt or task.updated_dt
     return ReminderItem(
-        kind=str(row.kind), task_id=task.id,
+        kind=str(row.kind),
+        task_id=task.id,
         title=f"{activity.number} {activity.title}".strip() if activity.number else activity.title,
-        label=task.label, roadmap_title=roadmap.title, due=task.due,
-        relative=relative_due_ru(task.due, now.astimezone(zone).date()), status=str(task.status),
-        responsible=activity.responsible, result=activity.result, url=task_url(task.id),
+        label=task.label,
+        roadmap_title=roadmap.title,
+        due=task.due,
+        relative=relative_due_ru(task.due, now.astimezone(zone).date()),
+        status=str(task.status),
+        responsible=activity.responsible,
+        result=activity.result,
+        url=task_url(task.id),
         submitted_on=submitted.astimezone(zone).date() if submitted else None,
     )
 
@@ -540,8 +628,13 @@ def _common(user: User) -> dict[str, Any]:
 
 def _envelope(rendered, user: User, now: datetime, message_id: str, attachments=()) -> Any:
     return build_message(
-        rendered, to_name=user.name, to_email=user.email, sender=current_app.config["MAIL_FROM"],
-        message_id=message_id, date=now, attachments=attachments,
+        rendered,
+        to_name=user.name,
+        to_email=user.email,
+        sender=current_app.config["MAIL_FROM"],
+        message_id=message_id,
+        date=now,
+        attachments=attachments,
     )
 
 
@@ -560,14 +653,17 @@ def _single(user: User, subject: tuple[OutboxMessage, tuple], now: datetime, *, 
 
 def _daily(user: User, items: list[tuple[OutboxMessage, tuple]], now: datetime, *, message_id: str) -> Any:
     """Build a digest-mode e-mail of all the user's reminders due now, with one .ics of all their tasks."""
-    reminders = sorted((_item(row, found, user, now) for row, found in items),
-                       key=lambda i: (i.due, i.task_id))
+    reminders = sorted(
+        (_item(row, found, user, now) for row, found in items), key=lambda i: (i.due, i.task_id)
+    )
     today = now.astimezone(ZoneInfo(user.organization.timezone)).date()
     rendered = render_email("daily", items=reminders, today=today, **_common(user))
     name = get_template_attribute("notifications/calendar.txt", "daily_name")(today)
     calendar = build_feed(
-        " ".join(str(name).split()), [calendar_task(*found) for _, found in items],
-        prodid_domain=calendar_domain(), stamp=max(found[0].updated_dt for _, found in items),
+        " ".join(str(name).split()),
+        [calendar_task(*found) for _, found in items],
+        prodid_domain=calendar_domain(),
+        stamp=max(found[0].updated_dt for _, found in items),
         tz=user.organization.timezone,
     )
     return _envelope(rendered, user, now, message_id, [_ics("tasks.ics", calendar)])
@@ -577,6 +673,15 @@ def _weekly(user: User, row: OutboxMessage, now: datetime, *, message_id: str) -
     """Build a coordinator's digest e-mail from the payload fixed when it was queued."""
     digest = build_digest(row.payload or {})
     rendered = render_email("weekly", digest=digest, **_common(user))
+    return _envelope(rendered, user, now, message_id)
+
+
+def _security(user: User, row: OutboxMessage, now: datetime, *, message_id: str) -> Any:
+    """Build a notice to an account owner about a security event (sign-in paused after wrong passwords)."""
+    payload = row.payload or {}
+    local = row.planned_dt.astimezone(ZoneInfo(user.organization.timezone))
+    rendered = render_email("security", event=payload.get("event"), ip=payload.get("ip", ""), moment=local,
+                            **_common(user))
     return _envelope(rendered, user, now, message_id)
 
 
@@ -615,8 +720,15 @@ def run_scheduler(app: Flask) -> None:
                 # A failed pass is logged and retried at the next tick; unsent rows are picked up again.
                 log.exception("sweep failed")
 
-    scheduler.add_job(tick, "interval", seconds=app.config["SCHEDULER_INTERVAL_SECONDS"], id="sweep",
-                      max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+    scheduler.add_job(
+        tick,
+        "interval",
+        seconds=app.config["SCHEDULER_INTERVAL_SECONDS"],
+        id="sweep",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     log.info("scheduler started: sweep every %s s", app.config["SCHEDULER_INTERVAL_SECONDS"])
     try:

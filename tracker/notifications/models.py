@@ -20,6 +20,7 @@ class MessageKind(enum.StrEnum):
     overdue = "overdue"
     review = "review"
     weekly = "weekly"
+    security = "security"
 
 
 # Kinds that remind the people doing a task (the controller's kind is "review").

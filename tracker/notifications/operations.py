@@ -6,9 +6,10 @@ from collections.abc import Collection, Iterable
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, insert, or_, update
+from sqlalchemy import and_, delete, exists, insert, or_, select, update
 
 from tracker.auth.models import User
+from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.notifications.models import (
     MessageKind,
@@ -97,6 +98,7 @@ def set_roadmap_policy(user: User, roadmap: Roadmap, policy: dict[str, Any]) -> 
 
 # --- the outbox ---------------------------------------------------------------------------------------
 
+
 def due_condition(now: datetime):
     """Return the condition of rows the sender should take now."""
     return and_(
@@ -156,8 +158,12 @@ def claim(ids: Collection[int], now: datetime, message_id: str) -> bool:
     result = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.status == MessageStatus.planned)
-        .values(status=MessageStatus.sending, claimed_dt=now, attempts=OutboxMessage.attempts + 1,
-                message_id=message_id)
+        .values(
+            status=MessageStatus.sending,
+            claimed_dt=now,
+            attempts=OutboxMessage.attempts + 1,
+            message_id=message_id,
+        )
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == len(ids)
@@ -178,7 +184,9 @@ def release(ids: Collection[int], error: str, retry_at: datetime | None) -> None
     values: dict[str, Any] = {"last_error": error[:1000], "next_attempt_dt": retry_at}
     values["status"] = MessageStatus.planned if retry_at is not None else MessageStatus.failed
     db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id.in_(list(ids))).values(**values)
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(list(ids)))
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
 
@@ -208,13 +216,32 @@ def mark_stuck_uncertain(claimed_before: datetime, error: str) -> int:
     return result.rowcount or 0
 
 
+def purge_sent(before: datetime) -> int:
+    """Delete the record of e-mails sent or skipped before a moment; failed and uncertain ones stay."""
+    result = db.session.execute(
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.status.in_((MessageStatus.sent, MessageStatus.skipped)),
+            OutboxMessage.planned_dt < before,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
 def queue_digest(
     user: User, key: str, payload: dict[str, Any], now: datetime, *, is_empty: bool
 ) -> OutboxMessage:
     """Queue a coordinator's digest, or record an empty one as skipped so it is not computed again."""
     message = OutboxMessage(
-        recipient_id=user.id, task_id=None, kind=MessageKind.weekly, key=key, planned_dt=now,
-        status=MessageStatus.skipped if is_empty else MessageStatus.planned, payload=payload, created_dt=now,
+        recipient_id=user.id,
+        task_id=None,
+        kind=MessageKind.weekly,
+        key=key,
+        planned_dt=now,
+        status=MessageStatus.skipped if is_empty else MessageStatus.planned,
+        payload=payload,
+        created_dt=now,
     )
     db.session.add(message)
     db.session.flush()
@@ -236,3 +263,19 @@ def confirm_sent(message: OutboxMessage, now: datetime) -> None:
     message.status = MessageStatus.sent
     message.sent_dt = message.claimed_dt or now
     db.session.flush()
+
+
+def queue_security_notice(user: User, event: str, payload: dict[str, Any]) -> OutboxMessage:
+    """Queue an e-mail telling the account owner about a security event; one per event and hour."""
+    now = utcnow()
+    key = f"security:{event}:{now.strftime('%Y-%m-%dT%H')}"
+    existing = db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.recipient_id == user.id, OutboxMessage.key == key)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    row = OutboxMessage(recipient_id=user.id, kind=MessageKind.security, key=key, planned_dt=now,
+                        payload={"event": event, **payload})
+    db.session.add(row)
+    db.session.flush()
+    return row

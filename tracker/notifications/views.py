@@ -106,7 +106,9 @@ def save_settings():
             ReminderPolicy(), days_before=form.days_before.data, send_at=form.send_at.data
         )
         ops.update_settings(
-            current_user, paused_until=form.paused_until.data, is_digest=form.is_digest.data,
+            current_user,
+            paused_until=form.paused_until.data,
+            is_digest=form.is_digest.data,
             is_weekly_digest=form.is_weekly_digest.data if current_user.role == Role.coordinator else True,
             policy=overrides,
         )
@@ -126,13 +128,16 @@ def profile_panel() -> dict:
         own = merge_policy(ReminderPolicy(), None, setting.policy if setting else None)
     except ValueError:
         own = ReminderPolicy()
-    form = ReminderSettingsForm(formdata=None, data={
-        "paused_until": setting.paused_until if setting else None,
-        "is_digest": setting.is_digest if setting else False,
-        "is_weekly_digest": setting.is_weekly_digest if setting else True,
-        "days_before": list(own.days_before),
-        "send_at": own.send_at,
-    })
+    form = ReminderSettingsForm(
+        formdata=None,
+        data={
+            "paused_until": setting.paused_until if setting else None,
+            "is_digest": setting.is_digest if setting else False,
+            "is_weekly_digest": setting.is_weekly_digest if setting else True,
+            "days_before": list(own.days_before),
+            "send_at": own.send_at,
+        },
+    )
     url = feeds.calendar_url(current_user)
     return {
         "form": form,
@@ -163,14 +168,21 @@ def roadmap_settings(roadmap_id: int):
         current = merge_policy(default, row.policy if row else None)
     except ValueError:
         current = default
-    form = RoadmapPolicyForm(data={
-        "is_enabled": current.enabled, "days_before": list(current.days_before), "send_at": current.send_at,
-        "overdue_every_days": current.overdue_every_days,
-    })
+    form = RoadmapPolicyForm(
+        data={
+            "is_enabled": current.enabled,
+            "days_before": list(current.days_before),
+            "send_at": current.send_at,
+            "overdue_every_days": current.overdue_every_days,
+        }
+    )
     if form.validate_on_submit():
         overrides = ops.policy_overrides(
-            default, enabled=form.is_enabled.data, days_before=form.days_before.data,
-            send_at=form.send_at.data, overdue_every_days=form.overdue_every_days.data,
+            default,
+            enabled=form.is_enabled.data,
+            days_before=form.days_before.data,
+            send_at=form.send_at.data,
+            overdue_every_days=form.overdue_every_days.data,
         )
         ops.set_roadmap_policy(current_user, roadmap, overrides)
         db.session.commit()
@@ -178,8 +190,13 @@ def roadmap_settings(roadmap_id: int):
         return redirect(url_for("notifications.roadmap_settings", roadmap_id=roadmap.id))
     url = feeds.roadmap_calendar_url(current_user, roadmap.id)
     return render_template(
-        "notifications/roadmap_settings.html", roadmap=roadmap, form=form, feed_url=url,
-        webcal_url=feeds.webcal_url(url), download_url=f"{url}?download=1", is_default=row is None,
+        "notifications/roadmap_settings.html",
+        roadmap=roadmap,
+        form=form,
+        feed_url=url,
+        webcal_url=feeds.webcal_url(url),
+        download_url=f"{url}?download=1",
+        is_default=row is None,
     ), 200 if not form.errors else 422
 
 
@@ -193,8 +210,10 @@ def digest():
     _require_digest_role()
     today = utcnow().astimezone(ZoneInfo(current_user.organization.timezone)).date()
     return render_template(
-        "notifications/digest.html", digest=build_digest(collect_digest(current_user, today)),
-        action_form=EmptyForm(), is_file_mode=is_file_mode(current_app.config),
+        "notifications/digest.html",
+        digest=build_digest(collect_digest(current_user, today)),
+        action_form=EmptyForm(),
+        is_file_mode=is_file_mode(current_app.config),
     )
 
 
@@ -216,8 +235,10 @@ def send_digest():
         # A double click within the same second: the first request already queued it.
         db.session.rollback()
     if is_file_mode(current_app.config):
-        flash("Сводка поставлена в очередь. Почтовый сервер не настроен: письмо будет сохранено в папку.",
-              "info")
+        flash(
+            "Сводка поставлена в очередь. Почтовый сервер не настроен: письмо будет сохранено в папку.",
+            "info",
+        )
     else:
         flash(f"Сводка поставлена в очередь и в течение минуты придёт на {current_user.email}.", "success")
     return redirect(url_for("notifications.digest"))
@@ -243,21 +264,29 @@ def outbox():
     _require_admin()
     problems = (
         _outbox_in_scope()
-        .where(or_(
-            OutboxMessage.status.in_((MessageStatus.failed, MessageStatus.uncertain)),
-            (OutboxMessage.status == MessageStatus.planned) & (OutboxMessage.attempts > 0),
-        ))
+        .where(
+            or_(
+                OutboxMessage.status.in_((MessageStatus.failed, MessageStatus.uncertain)),
+                (OutboxMessage.status == MessageStatus.planned) & (OutboxMessage.attempts > 0),
+            )
+        )
         .order_by(OutboxMessage.planned_dt.desc(), OutboxMessage.id.desc())
         .limit(OUTBOX_PAGE_SIZE)
     )
-    counts = dict(db.session.execute(
-        _outbox_in_scope().with_only_columns(OutboxMessage.status, func.count(OutboxMessage.id))
-        .group_by(OutboxMessage.status)
-    ).all())
+    counts = dict(
+        db.session.execute(
+            _outbox_in_scope()
+            .with_only_columns(OutboxMessage.status, func.count(OutboxMessage.id))
+            .group_by(OutboxMessage.status)
+        ).all()
+    )
     return render_template(
-        "notifications/outbox.html", messages=db.session.execute(problems).scalars().all(),
-        counts={str(k): v for k, v in counts.items()}, action_form=EmptyForm(),
-        is_file_mode=is_file_mode(current_app.config), outbox_dir=current_app.config["MAIL_OUTBOX_DIR"],
+        "notifications/outbox.html",
+        messages=db.session.execute(problems).scalars().all(),
+        counts={str(k): v for k, v in counts.items()},
+        action_form=EmptyForm(),
+        is_file_mode=is_file_mode(current_app.config),
+        outbox_dir=current_app.config["MAIL_OUTBOX_DIR"],
     )
 
 
@@ -274,7 +303,9 @@ def retry(message_id: int):
     _require_admin()
     message = _message_or_404(message_id)
     if EmptyForm().validate_on_submit() and message.status in (
-        MessageStatus.failed, MessageStatus.uncertain, MessageStatus.planned
+        MessageStatus.failed,
+        MessageStatus.uncertain,
+        MessageStatus.planned,
     ):
         ops.retry_message(message)
         db.session.commit()

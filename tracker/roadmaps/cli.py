@@ -74,6 +74,7 @@ def import_command(
     try:
         parsed = read_roadmap(file.read_bytes(), file.name, period)
     except RoadmapFileError as exc:
+        log.info("import of %s refused: %s", file, exc.message)
         raise click.ClickException(exc.message) from exc
     if dry_run:
         if as_json:

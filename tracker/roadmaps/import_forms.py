@@ -10,7 +10,6 @@ from wtforms.validators import Length, Optional, ValidationError
 EXTENSIONS = ("docx", "xlsx", "csv")
 FILE_REQUIRED = "Выберите файл дорожной карты."
 FILE_KIND = "Загрузите документ Word (.docx), книгу Excel (.xlsx) или таблицу CSV (.csv)."
-DATE_MESSAGE = "Укажите дату в формате ДД.ММ.ГГГГ."
 
 
 def _int_or_none(value: object) -> int | None:

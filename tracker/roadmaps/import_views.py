@@ -116,6 +116,7 @@ def upload():
             # Parsed now so that a bad file is refused on the form, not on the next page.
             read_roadmap(data, filename, form.period)
         except RoadmapFileError as exc:
+            log.info("import of %s by user %s refused: %s", filename, current_user.id, exc.message)
             form.file.errors.append(exc.message)
         else:
             pending = store.create_pending(
@@ -171,11 +172,12 @@ def preview(token: str):
 
 def _take_corrections(pending: store.PendingImport, parsed: ParsedRoadmap, form: PreviewForm) -> None:
     """Keep the typed deadline texts of this file's rows and a period that differs from the one shown."""
-    rows = {a.row for a in parsed.activities}
+    current = {a.row: a.deadline_text or "" for a in parsed.activities}
     for entry in form.corrections:
         row = _row_of(entry)
         text = (entry.deadline_text.data or "").strip()
-        if row in rows and text:
+        # Only this file's rows count; an input left as shown is no correction.
+        if row in current and text and text != current[row]:
             pending.corrections[row] = text
     if form.period and form.period != parsed.period:
         pending.period = form.period
@@ -230,6 +232,7 @@ def reimport_upload(roadmap_id: int):
         try:
             read_roadmap(data, filename, roadmap.period)
         except RoadmapFileError as exc:
+            log.info("corrected version %s of roadmap %s refused: %s", filename, roadmap.id, exc.message)
             form.file.errors.append(exc.message)
         else:
             pending = store.create_pending(

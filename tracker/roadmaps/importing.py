@@ -264,7 +264,13 @@ def apply_reimport(
         years_moved = _set_years(activity, new)
         fields = {name: getattr(new, name) or "" for name in ("number", *_TEXT_FIELDS)}
         fields["number"] = fields["number"][:_NUMBER_MAX]
-        ops.update_activity(user, roadmap, activity, sections.get(path_key(new.section_path)), **fields)
+        # Two sections may share a path; an activity whose path did not change stays where it is.
+        section_id = (
+            sections.get(path_key(new.section_path))
+            if "section_path" in change.fields
+            else activity.section_id
+        )
+        ops.update_activity(user, roadmap, activity, section_id, **fields)
         # update_activity regenerates the tasks only when the deadline text changed.
         if years_moved and "deadline_text" not in change.fields:
             sync_activity_tasks(activity, roadmap)

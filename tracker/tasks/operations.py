@@ -3,6 +3,7 @@
 Every function flushes, records history and leaves the commit to the caller.
 """
 
+import functools
 import logging
 from datetime import date, datetime, timedelta
 
@@ -182,12 +183,25 @@ def _record(user: User | None, task: Task, action: str, before: dict | None, aft
 
 
 def _flush() -> None:
-    """Write pending changes; a task changed meanwhile by someone else turns into a conflict."""
-    try:
-        db.session.flush()
-    except StaleDataError as error:
-        # The version column made the UPDATE match no row: another request saved the task first.
-        raise TaskError("conflict") from error
+    """Write pending changes now, so a conflict shows before history is recorded."""
+    db.session.flush()
+
+
+def _conflict_safe(operation):
+    """Turn a task saved meanwhile by someone else into TaskError("conflict").
+
+    The version column makes the UPDATE match no row when another request saved the task first; the
+    flush that notices may be an explicit one or an autoflush anywhere inside the operation.
+    """
+
+    @functools.wraps(operation)
+    def wrapper(*args, **kwargs):
+        try:
+            return operation(*args, **kwargs)
+        except StaleDataError as error:
+            raise TaskError("conflict") from error
+
+    return wrapper
 
 
 def _begin(task: Task, action: str, expected_version: int | None) -> TaskStatus:
@@ -217,6 +231,7 @@ def _comment(user: User, task: Task, body: str, action: str, now: datetime) -> T
     return comment
 
 
+@_conflict_safe
 def start_task(user: User, task: Task, expected_version: int | None = None,
                now: datetime | None = None) -> None:
     """Take a planned task into work."""
@@ -228,6 +243,7 @@ def start_task(user: User, task: Task, expected_version: int | None = None,
     _record(user, task, "task.start", before, {"status": target.value}, now)
 
 
+@_conflict_safe
 def complete_task(
     user: User, task: Task, roadmap: Roadmap, note: str, files: list[StoredFile], links: list[str],
     expected_version: int | None = None, now: datetime | None = None,
@@ -265,6 +281,7 @@ def complete_task(
     return target
 
 
+@_conflict_safe
 def accept_task(user: User, task: Task, comment: str = "", expected_version: int | None = None,
                 now: datetime | None = None) -> None:
     """Accept a submitted task: it is done."""
@@ -280,6 +297,7 @@ def accept_task(user: User, task: Task, comment: str = "", expected_version: int
     _record(user, task, "task.accept", {"status": TaskStatus.submitted.value}, after, now)
 
 
+@_conflict_safe
 def return_task(user: User, task: Task, comment: str, expected_version: int | None = None,
                 now: datetime | None = None) -> None:
     """Send a submitted task back for rework with a comment saying what to fix."""
@@ -309,18 +327,21 @@ def _close_with_reason(user: User, task: Task, action: str, reason: str, expecte
     _record(user, task, f"task.{action}", before, {"status": target.value, "reason": reason}, now)
 
 
+@_conflict_safe
 def mark_not_done(user: User, task: Task, reason: str, expected_version: int | None = None,
                   now: datetime | None = None) -> None:
     """Record that a task was not done, and why."""
     _close_with_reason(user, task, "not_done", reason, expected_version, now)
 
 
+@_conflict_safe
 def cancel_task(user: User, task: Task, reason: str, expected_version: int | None = None,
                 now: datetime | None = None) -> None:
     """Cancel a task that is no longer needed, with the reason."""
     _close_with_reason(user, task, "cancel", reason, expected_version, now)
 
 
+@_conflict_safe
 def reopen_task(user: User, task: Task, reason: str, expected_version: int | None = None,
                 now: datetime | None = None) -> None:
     """Take a closed task back into work, saying why."""
@@ -338,6 +359,7 @@ def reopen_task(user: User, task: Task, reason: str, expected_version: int | Non
     _record(user, task, "task.reopen", before, {"status": target.value, "reason": reason}, now)
 
 
+@_conflict_safe
 def add_comment(user: User, task: Task, body: str, now: datetime | None = None) -> TaskComment:
     """Add a comment to a task."""
     comment = _comment(user, task, _text(body, "comment_required"), "", now or utcnow())
@@ -345,6 +367,7 @@ def add_comment(user: User, task: Task, body: str, now: datetime | None = None) 
     return comment
 
 
+@_conflict_safe
 def assign_tasks(user: User, tasks: list[Task], people: list[User], mode: str,
                  now: datetime | None = None) -> int:
     """Name people on tasks: replace the named ones, add to them, or go back to the default organisations.
@@ -385,6 +408,7 @@ def assign_tasks(user: User, tasks: list[Task], people: list[User], mode: str,
     return changed
 
 
+@_conflict_safe
 def reschedule_tasks(user: User, tasks: list[Task], reason: str, due: date | None = None,
                      shift_days: int | None = None, now: datetime | None = None) -> int:
     """Move the due dates of open tasks to a date or by a number of days, with a reason kept in history.
@@ -415,6 +439,7 @@ def reschedule_tasks(user: User, tasks: list[Task], reason: str, due: date | Non
     return moved
 
 
+@_conflict_safe
 def remove_evidence(user: User, task: Task, evidence: Evidence, now: datetime | None = None) -> str | None:
     """Take a piece of evidence off an open task, recorded in history; return the stored file to delete."""
     now = now or utcnow()
@@ -426,5 +451,5 @@ def remove_evidence(user: User, task: Task, evidence: Evidence, now: datetime | 
     stored_name = evidence.stored_name
     db.session.delete(evidence)
     _flush()
-    _record(user, task, "task.evidence_remove", before, {}, now)
+    _record(user, task, "task.evidence_remove", before, None, now)
     return stored_name

@@ -113,11 +113,9 @@ def _role_allows(user: User, task: Task, cap: Capacity, action: str) -> bool:
     """Tell whether the user's capacities allow an action, whatever the task's status."""
     if action in ("start", "complete", "not_done"):
         return cap.assignee or cap.coordinator
-    if action == "accept":
-        # Accepting one's own report is left to the coordinators: a controller checks somebody else's work.
+    if action in ("accept", "return"):
+        # Reviewing one's own report is left to the coordinators: a controller checks somebody else's work.
         return cap.coordinator or (cap.controller and task.submitted_by_id != user.id)
-    if action == "return":
-        return cap.coordinator or cap.controller
     if action == "comment":
         return cap.participant
     # cancel, reopen, assign, reschedule

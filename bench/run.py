@@ -1,0 +1,221 @@
+"""`make bench`: build a region, serve it with gunicorn, measure pages under 8 clients and the heavy jobs.
+
+Prints progress on stderr and, as its last line on stdout, one JSON object with the figures.
+Uses PostgreSQL when TEST_DATABASE_URL is set (the database is emptied first), else a SQLite file.
+"""
+
+import http.client
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+CLIENTS = 8
+REQUESTS_PER_CLIENT = 20
+
+
+def say(message: str) -> None:
+    """Print progress to stderr."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def environment(tmp: Path) -> dict[str, str]:
+    """Return the environment of every process of the bench."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        url = re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
+    else:
+        url = f"sqlite:///{tmp}/bench.db"
+    env = dict(os.environ)
+    env.update(DATABASE_URL=url, SECRET_KEY="bench-secret", BASE_URL="http://127.0.0.1", INSTANCE_DIR=str(tmp),
+               UPLOAD_DIR=str(tmp / "uploads"), MAIL_OUTBOX_DIR=str(tmp / "outbox"), LOG_LEVEL="WARNING",
+               SMTP_HOST="")
+    return env
+
+
+def run(args: list[str], env: dict[str, str]) -> str:
+    """Run a command and return its standard output; stop the bench when it fails."""
+    done = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        say(done.stdout + done.stderr)
+        raise SystemExit(f"failed: {' '.join(args)}")
+    return done.stdout
+
+
+def last_json(output: str) -> dict:
+    """Return the JSON object on the last line of a command's output."""
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def reset_postgres(env: dict[str, str]) -> None:
+    """Empty the PostgreSQL database the bench uses."""
+    if env["DATABASE_URL"].startswith("postgresql"):
+        run([str(BIN / "python"), "-c",
+             "import os, sqlalchemy; e = sqlalchemy.create_engine(os.environ['DATABASE_URL']);\n"
+             "with e.begin() as c: c.exec_driver_sql('DROP SCHEMA public CASCADE'); "
+             "c.exec_driver_sql('CREATE SCHEMA public')"], env)
+
+
+SWEEP = """
+import json, resource, time
+from datetime import UTC, datetime
+from tracker.app import create_app
+from tracker.notifications.jobs import sweep
+app = create_app()
+with app.app_context():
+    started = time.perf_counter()
+    report = sweep(datetime(2027, 3, 15, 2, 0, tzinfo=UTC))
+    first = time.perf_counter() - started
+    started = time.perf_counter()
+    sweep(datetime(2027, 3, 15, 2, 1, tzinfo=UTC))
+    second = time.perf_counter() - started
+print(json.dumps({"first": first, "second": second, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+IDS = """
+import json
+from sqlalchemy import select, func
+from tracker.app import create_app
+from tracker.extensions import db
+from tracker.auth.models import User
+from tracker.notifications.feeds import calendar_token
+from tracker.orgs.models import Organization, OrgKind
+from tracker.roadmaps.models import Roadmap, Activity
+app = create_app()
+with app.app_context():
+    authority = db.session.execute(select(Organization).where(Organization.kind == OrgKind.authority,
+        Organization.short_name == "Управление образования").order_by(Organization.id)).scalars().first()
+    roadmap = db.session.execute(select(Roadmap).where(Roadmap.organization_id == authority.id)).scalar_one()
+    executor = db.session.execute(select(User).where(User.email == "isp1-0@region.test")).scalar_one()
+    print(json.dumps({"roadmap": roadmap.id, "calendar": calendar_token(executor),
+                      "activities": db.session.execute(select(func.count(Activity.id)).where(
+                          Activity.roadmap_id == roadmap.id)).scalar()}))
+"""
+
+
+def free_port() -> int:
+    """Return a free loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Client:
+    """A keep-alive HTTP client with a session cookie."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookie = ""
+
+    def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie" and value.startswith("session="):
+                self.cookie = value.split(";", 1)[0]
+        return response.status, text
+
+    def login(self, email: str) -> None:
+        _, page = self.request("GET", "/login")
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        body = urllib.parse.urlencode({"email": email, "password": "demo", "csrf_token": token})
+        status, _ = self.request("POST", "/login", body)
+        if status != 302:
+            raise SystemExit(f"login failed for {email}: {status}")
+
+
+def measure(port: int, email: str | None, path: str) -> float:
+    """Return the 95th percentile in ms of GET path under CLIENTS concurrent clients."""
+    clients = [Client(port) for _ in range(CLIENTS)]
+    for client in clients:
+        if email:
+            client.login(email)
+        for _ in range(2):
+            status, _ = client.request("GET", path)
+            if status != 200:
+                raise SystemExit(f"{path} answered {status}")
+    timings: list[float] = []
+    lock = threading.Lock()
+
+    def work(client: Client) -> None:
+        local = []
+        for _ in range(REQUESTS_PER_CLIENT):
+            started = time.perf_counter()
+            client.request("GET", path)
+            local.append((time.perf_counter() - started) * 1000)
+        with lock:
+            timings.extend(local)
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return round(statistics.quantiles(timings, n=20)[18], 1)
+
+
+def main() -> None:
+    """Run every measurement and print the figures."""
+    tmp = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
+    env = environment(tmp)
+    say(f"database: {env['DATABASE_URL'].split('@')[-1]}")
+    reset_postgres(env)
+    run([str(BIN / "tracker"), "db", "upgrade", "heads"], env)
+    started = time.perf_counter()
+    counts = last_json(run([str(BIN / "tracker"), "seed", "region"], env).replace("\n", "").replace("{", "\n{"))
+    say(f"region built in {time.perf_counter() - started:.1f} s: {counts}")
+    ids = last_json(run([str(BIN / "python"), "-c", IDS], env))
+
+    sweep = last_json(run([str(BIN / "python"), "-c", SWEEP], env))
+    say(f"reminder sweep: {sweep}")
+
+    port = free_port()
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-w", "3", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "tracker.app:create_app()"], env=env, cwd=ROOT)
+    try:
+        for _ in range(100):
+            try:
+                if Client(port).request("GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        figures = {
+            "my_tasks_p95_ms": measure(port, "s1-1-0@region.test", "/tasks/"),
+            "roadmap_page_p95_ms": measure(port, "koord1-0@region.test", f"/roadmaps/{ids['roadmap']}"),
+            "municipal_dashboard_p95_ms": measure(port, "koord1-0@region.test", "/tasks/overview"),
+            "region_dashboard_p95_ms": measure(port, "admin@region.test", "/tasks/overview"),
+            "trivial_p95_ms": measure(port, None, "/healthz"),
+            "calendar_feed_p95_ms": measure(port, None, f"/calendar/{ids['calendar']}.ics"),
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    say(f"pages: {figures}")
+
+    pure = {}
+    for script in ("report_bench.py", "classify_bench.py", "import_bench.py"):
+        pure |= last_json(run([str(BIN / "python"), str(ROOT / "bench" / script)], env))
+    figures |= pure
+    figures["reminder_sweep_s"] = round(sweep["first"], 2)
+    figures["reminder_sweep_max_rss_mb"] = round(sweep["max_rss_mb"], 1)
+    figures["tasks"] = counts["tasks"]
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
