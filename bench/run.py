@@ -121,8 +121,14 @@ class Client:
         headers = {"Cookie": self.cookie} if self.cookie else {}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            # The server closed an idle keep-alive connection; a browser would simply reconnect.
+            self.conn.close()
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
         text = response.read().decode("utf-8", "replace")
         for header, value in response.getheaders():
             if header.lower() == "set-cookie" and value.startswith("session="):
@@ -186,7 +192,7 @@ def main() -> None:
     port = free_port()
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", "3", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "tracker.app:create_app()"], env=env, cwd=ROOT)
+         "--keep-alive", "30", "--timeout", "120", "--log-level", "warning", "tracker.app:create_app()"], env=env, cwd=ROOT)
     try:
         for _ in range(100):
             try:

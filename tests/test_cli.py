@@ -38,7 +38,8 @@ def test_demo_roadmap_is_readable_by_the_demo_users(app, client):
     from tests.fixtures.auth import Browser
 
     app.test_cli_runner().invoke(args=["seed", "demo"])
-    roadmap = db.session.execute(select(Roadmap).where(Roadmap.title.startswith("Муниципальная"))).scalar_one()
+    municipal = select(Roadmap).where(Roadmap.title.startswith("Муниципальная"))
+    roadmap = db.session.execute(municipal).scalar_one()
     for email in ("koordinator@demo.local", "ispolnitel@demo.local", "shkola1@demo.local", "admin@demo.local"):
         browser = Browser(app.test_client())
         assert browser.login(email, "demo").status_code == 302, email

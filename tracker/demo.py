@@ -60,7 +60,9 @@ def seed_users(orgs: dict[str, Organization]) -> dict[str, User]:
     for item in _load("users.json"):
         user = db.session.execute(select(User).where(User.email == item["email"])).scalar_one_or_none()
         if user is None:
-            user = create_user(item["email"], item["name"], Role(item["role"]), orgs[item["org"]], DEMO_PASSWORD)
+            user = create_user(
+                item["email"], item["name"], Role(item["role"]), orgs[item["org"]], DEMO_PASSWORD
+            )
         users[item["email"]] = user
     return users
 
@@ -85,7 +87,9 @@ def seed_roadmap(orgs: dict[str, Organization], filename: str, owner_key: str) -
         expected_results=data.get("expected_results", ""),
         approved_by=approval.get("approved_by", ""),
         approval_order_number=approval.get("order_number"),
-        approval_order_date=date.fromisoformat(approval["order_date"]) if approval.get("order_date") else None,
+        approval_order_date=(
+            date.fromisoformat(approval["order_date"]) if approval.get("order_date") else None
+        ),
         status=RoadmapStatus(data.get("status", "draft")),
     )
 

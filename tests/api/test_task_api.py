@@ -27,7 +27,9 @@ def test_list_filters_by_mine_status_and_due_date(world, create_task, client, to
     assert {a["id"] for a in first["assignees"]} == {world.users["executor"].id, world.users["executor2"].id}
     everything = client.get("/api/v1/tasks", headers=tokens["executor"]).get_json()
     assert committee.id in {t["id"] for t in everything["tasks"]}
-    planned = client.get("/api/v1/tasks?mine=1&status=planned,in_progress", headers=tokens["executor"]).get_json()
+    planned = client.get(
+        "/api/v1/tasks?mine=1&status=planned,in_progress", headers=tokens["executor"]
+    ).get_json()
     assert [t["status"] for t in planned["tasks"]] == ["planned"]
     early = client.get("/api/v1/tasks?due_before=2026-04-30", headers=tokens["coordinator"]).get_json()
     assert [t["due"] for t in early["tasks"]] == ["2026-03-31"]
@@ -38,8 +40,19 @@ def test_list_filters_by_mine_status_and_due_date(world, create_task, client, to
     assert client.get("/api/v1/tasks", headers=tokens["other_coordinator"]).get_json()["tasks"] == []
 
 
-@pytest.mark.parametrize("query", ["status=finished", "due_before=31.12.2026", "due_after=x", "limit=0",
-                                   "limit=100000", "offset=-1", "limit=abc", "roadmap_id=x"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "status=finished",
+        "due_before=31.12.2026",
+        "due_after=x",
+        "limit=0",
+        "limit=100000",
+        "offset=-1",
+        "limit=abc",
+        "roadmap_id=x",
+    ],
+)
 def test_bad_list_parameters_answer_422(world, client, tokens, query):
     response = client.get(f"/api/v1/tasks?{query}", headers=tokens["executor"])
     assert response.status_code == 422 and response.get_json()["error"]
@@ -47,11 +60,19 @@ def test_bad_list_parameters_answer_422(world, client, tokens, query):
 
 def test_complete_accept_and_detail(world, client, tokens):
     url = f"/api/v1/tasks/{world.task.id}"
-    response = client.post(f"{url}/complete", headers=tokens["executor"], content_type="multipart/form-data", data={
-        "note": "Семинар проведён",
-        "files": [(io.BytesIO(pdf_bytes()), "Протокол № 3.pdf"), (io.BytesIO(docx_bytes()), "Справка.docx")],
-        "links": ["https://school.example.ru/news/1", "https://school.example.ru/news/2"],
-    })
+    response = client.post(
+        f"{url}/complete",
+        headers=tokens["executor"],
+        content_type="multipart/form-data",
+        data={
+            "note": "Семинар проведён",
+            "files": [
+                (io.BytesIO(pdf_bytes()), "Протокол № 3.pdf"),
+                (io.BytesIO(docx_bytes()), "Справка.docx"),
+            ],
+            "links": ["https://school.example.ru/news/1", "https://school.example.ru/news/2"],
+        },
+    )
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["status"] == "submitted" and body["note"] == "Семинар проведён"
@@ -60,7 +81,9 @@ def test_complete_accept_and_detail(world, client, tokens):
     assert [e["filename"] for e in files] == ["Протокол № 3.pdf", "Справка.docx"]
     assert files[0]["url"] == f"http://tracker.test{url}/evidence/{files[0]['id']}" and files[0]["size"] > 0
     assert [e["url"] for e in body["evidence"] if e["kind"] == "link"] == [
-        "https://school.example.ru/news/1", "https://school.example.ru/news/2"]
+        "https://school.example.ru/news/1",
+        "https://school.example.ru/news/2",
+    ]
     download = client.get(files[0]["url"].removeprefix("http://tracker.test"), headers=tokens["school"])
     assert download.status_code == 200 and download.data == pdf_bytes()
     assert download.headers["Content-Disposition"].startswith("attachment")
@@ -80,7 +103,9 @@ def test_complete_accept_and_detail(world, client, tokens):
 
 def test_return_needs_a_comment_and_a_json_body(world, client, tokens):
     url = f"/api/v1/tasks/{world.task.id}"
-    assert client.post(f"{url}/complete", headers=tokens["executor"], data={"note": "Готово"}).status_code == 200
+    assert (
+        client.post(f"{url}/complete", headers=tokens["executor"], data={"note": "Готово"}).status_code == 200
+    )
     headers = tokens["coordinator"]
     assert client.post(f"{url}/return", headers=headers, json={}).status_code == 422
     assert client.post(f"{url}/return", headers=headers, json={"comment": 5}).status_code == 422
@@ -96,14 +121,25 @@ def test_return_needs_a_comment_and_a_json_body(world, client, tokens):
 def test_completion_errors(world, client, tokens, create_task):
     url = f"/api/v1/tasks/{world.task.id}/complete"
     assert client.post(url, headers=tokens["executor"], data={"note": "  "}).status_code == 422
-    assert client.post(url, headers=tokens["executor"], data={"note": "x", "links": "ftp://x"}).status_code == 422
-    renamed = client.post(url, headers=tokens["executor"], content_type="multipart/form-data",
-                          data={"note": "x", "files": [(io.BytesIO(EXE_BYTES), "отчёт.pdf")]})
+    assert (
+        client.post(url, headers=tokens["executor"], data={"note": "x", "links": "ftp://x"}).status_code
+        == 422
+    )
+    renamed = client.post(
+        url,
+        headers=tokens["executor"],
+        content_type="multipart/form-data",
+        data={"note": "x", "files": [(io.BytesIO(EXE_BYTES), "отчёт.pdf")]},
+    )
     assert renamed.status_code == 422 and "не соответствует" in renamed.get_json()["error"]
     for role, status in (("school", 403), ("observer", 403), ("controller", 403), ("other_executor", 404)):
         assert client.post(url, headers=tokens[role], data={"note": "x"}).status_code == status, role
-    assert client.post("/api/v1/tasks/999999/complete", headers=tokens["executor"], data={"note": "x"}).status_code \
+    assert (
+        client.post(
+            "/api/v1/tasks/999999/complete", headers=tokens["executor"], data={"note": "x"}
+        ).status_code
         == 404
+    )
     assert client.post(url, data={"note": "x"}).status_code == 401
     task = db.session.get(Task, world.task.id)
     assert task.status == TaskStatus.planned and not db.session.execute(select(Evidence)).first()
@@ -112,17 +148,21 @@ def test_completion_errors(world, client, tokens, create_task):
 def test_oversized_file_answers_413(world, client, tokens, app, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_UPLOAD_MB", 1)
     monkeypatch.setattr("werkzeug.test.TemporaryFile", lambda *args, **kwargs: io.BytesIO())
-    response = client.post(f"/api/v1/tasks/{world.task.id}/complete", headers=tokens["executor"],
-                           content_type="multipart/form-data",
-                           data={"note": "x", "files": [(io.BytesIO(pdf_bytes() + b"0" * (1 << 20)), "big.pdf")]})
+    response = client.post(
+        f"/api/v1/tasks/{world.task.id}/complete",
+        headers=tokens["executor"],
+        content_type="multipart/form-data",
+        data={"note": "x", "files": [(io.BytesIO(pdf_bytes() + b"0" * (1 << 20)), "big.pdf")]},
+    )
     assert response.status_code == 413 and "больше 1 МБ" in response.get_json()["error"]
 
 
 def test_without_acceptance_completion_is_done(world, client, tokens):
     world.roadmap.is_acceptance_required = False
     db.session.commit()
-    response = client.post(f"/api/v1/tasks/{world.task.id}/complete", headers=tokens["executor"],
-                           data={"note": "Готово"})
+    response = client.post(
+        f"/api/v1/tasks/{world.task.id}/complete", headers=tokens["executor"], data={"note": "Готово"}
+    )
     assert response.get_json()["status"] == "done"
 
 
@@ -133,9 +173,14 @@ def test_detail_of_another_municipality_is_404(world, client, tokens):
 
 def test_openapi_describes_the_task_routes(client):
     spec = client.get("/api/openapi.json").get_json()
-    for path in ("/api/v1/tasks", "/api/v1/tasks/{task_id}", "/api/v1/tasks/{task_id}/complete",
-                 "/api/v1/tasks/{task_id}/accept", "/api/v1/tasks/{task_id}/return",
-                 "/api/v1/tasks/{task_id}/evidence/{evidence_id}"):
+    for path in (
+        "/api/v1/tasks",
+        "/api/v1/tasks/{task_id}",
+        "/api/v1/tasks/{task_id}/complete",
+        "/api/v1/tasks/{task_id}/accept",
+        "/api/v1/tasks/{task_id}/return",
+        "/api/v1/tasks/{task_id}/evidence/{evidence_id}",
+    ):
         assert path in spec["paths"], path
     complete = spec["paths"]["/api/v1/tasks/{task_id}/complete"]["post"]
     assert "multipart/form-data" in complete["requestBody"]["content"]

@@ -43,10 +43,16 @@ def test_a_stale_page_keeps_the_note_and_says_what_happened(world, login_as, app
     stored_before = _stored_files(app)
     won = second.post(f"{url}/complete", {"note": "Отметка коллеги", "version": "1"}, page=url)
     assert won.status_code == 302
-    lost = first.post(f"{url}/complete", {
-        "note": "Моя отметка о семинаре", "version": "1",
-        "files": [(io.BytesIO(pdf_bytes()), "Мой протокол.pdf")],
-    }, page=url, content_type="multipart/form-data")
+    lost = first.post(
+        f"{url}/complete",
+        {
+            "note": "Моя отметка о семинаре",
+            "version": "1",
+            "files": [(io.BytesIO(pdf_bytes()), "Мой протокол.pdf")],
+        },
+        page=url,
+        content_type="multipart/form-data",
+    )
     assert lost.status_code == 409
     assert "Задачу только что изменил другой пользователь" in lost.text
     assert "Моя отметка о семинаре" in lost.text and "Ваша отметка не сохранена" in lost.text
@@ -59,9 +65,13 @@ def test_a_stale_page_keeps_the_note_and_says_what_happened(world, login_as, app
 
 def test_api_answers_409_to_the_loser(world, client, api_token):
     url = f"/api/v1/tasks/{world.task.id}/complete"
-    won = client.post(url, data={"note": "Первым", "version": "1"}, headers=api_token(world.users["executor2"]))
+    won = client.post(
+        url, data={"note": "Первым", "version": "1"}, headers=api_token(world.users["executor2"])
+    )
     assert won.status_code == 200 and won.get_json()["status"] == "submitted"
-    lost = client.post(url, data={"note": "Вторым", "version": "1"}, headers=api_token(world.users["executor"]))
+    lost = client.post(
+        url, data={"note": "Вторым", "version": "1"}, headers=api_token(world.users["executor"])
+    )
     assert lost.status_code == 409
     assert "изменил другой пользователь" in lost.get_json()["error"]
     again = client.post(url, data={"note": "Без версии"}, headers=api_token(world.users["executor"]))

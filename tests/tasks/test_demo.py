@@ -20,7 +20,9 @@ TODAY = date(2026, 11, 22)
 
 def _snapshot() -> tuple:
     statuses = db.session.execute(select(Task.id, Task.status, Task.version).order_by(Task.id)).all()
-    counts = tuple(db.session.execute(select(func.count()).select_from(m)).scalar() for m in (Evidence, HistoryEntry))
+    counts = tuple(
+        db.session.execute(select(func.count()).select_from(m)).scalar() for m in (Evidence, HistoryEntry)
+    )
     return tuple(statuses), counts
 
 
@@ -36,9 +38,13 @@ def test_demo_roadmaps_live_on_today(app):
         roadmap = db.session.execute(select(Roadmap).where(Roadmap.title.startswith(title))).scalar_one()
         tasks = db.session.execute(select(Task).where(Task.roadmap_id == roadmap.id)).scalars().all()
         by_status = {s: [t for t in tasks if t.status == s] for s in TaskStatus}
-        assert by_status[TaskStatus.done] and by_status[TaskStatus.submitted] and by_status[TaskStatus.returned]
-        assert all(t.accepted_by_id == coordinator.id and t.completed_dt.date() < TODAY
-                   for t in by_status[TaskStatus.done])
+        assert (
+            by_status[TaskStatus.done] and by_status[TaskStatus.submitted] and by_status[TaskStatus.returned]
+        )
+        assert all(
+            t.accepted_by_id == coordinator.id and t.completed_dt.date() < TODAY
+            for t in by_status[TaskStatus.done]
+        )
         assert any(t.status in (TaskStatus.planned, TaskStatus.in_progress) and t.due < TODAY for t in tasks)
         assert any(t.status == TaskStatus.in_progress and t.due >= TODAY for t in tasks)
         done_ids = [t.id for t in by_status[TaskStatus.done]]

@@ -31,15 +31,21 @@ ROUTES = [
     ("POST", "/tasks/{t}/assign", {"people": "1", "mode": "replace"}),
     ("POST", "/tasks/{t}/reschedule", {"shift_days": "3", "reason": "Нет"}),
     ("POST", "/tasks/{t}/evidence/{e}/remove", {}),
-    ("POST", "/tasks/roadmaps/{r}/bulk", {"task_ids": "{t}", "action": "reschedule", "shift_days": "3",
-                                          "reason": "Нет"}),
+    (
+        "POST",
+        "/tasks/roadmaps/{r}/bulk",
+        {"task_ids": "{t}", "action": "reschedule", "shift_days": "3", "reason": "Нет"},
+    ),
 ]
 
 
 def _state() -> tuple:
-    return tuple(db.session.execute(select(func.count()).select_from(m)).scalar()
-                 for m in (Evidence, TaskComment, TaskAssignee, HistoryEntry)) + tuple(
-        db.session.execute(select(Task.id, Task.status, Task.due, Task.version).order_by(Task.id)).all())
+    return tuple(
+        db.session.execute(select(func.count()).select_from(m)).scalar()
+        for m in (Evidence, TaskComment, TaskAssignee, HistoryEntry)
+    ) + tuple(
+        db.session.execute(select(Task.id, Task.status, Task.due, Task.version).order_by(Task.id)).all()
+    )
 
 
 def _call(browser, method, template, data, ids):
@@ -94,13 +100,20 @@ def _set(world, status: TaskStatus, submitted_by=None) -> Task:
 MATRIX = {
     "start": (TaskStatus.planned, {}, {"executor", "executor2", "coordinator", "admin"}),
     "complete": (TaskStatus.planned, {"note": "Сделано"}, {"executor", "executor2", "coordinator", "admin"}),
-    "not_done": (TaskStatus.in_progress, {"reason": "Нет"}, {"executor", "executor2", "coordinator", "admin"}),
+    "not_done": (
+        TaskStatus.in_progress,
+        {"reason": "Нет"},
+        {"executor", "executor2", "coordinator", "admin"},
+    ),
     "accept": (TaskStatus.submitted, {}, {"controller", "coordinator", "admin"}),
     "return": (TaskStatus.submitted, {"comment": "Доработать"}, {"controller", "coordinator", "admin"}),
     "cancel": (TaskStatus.planned, {"reason": "Не нужно"}, {"coordinator", "admin"}),
     "reopen": (TaskStatus.done, {"reason": "Ошибка"}, {"coordinator", "admin"}),
-    "comments": (TaskStatus.planned, {"body": "Вопрос"}, {"executor", "executor2", "controller", "coordinator",
-                                                          "admin"}),
+    "comments": (
+        TaskStatus.planned,
+        {"body": "Вопрос"},
+        {"executor", "executor2", "controller", "coordinator", "admin"},
+    ),
     "reschedule": (TaskStatus.planned, {"shift_days": "7", "reason": "Письмо"}, {"coordinator", "admin"}),
 }
 ROLES = ["executor", "executor2", "controller", "coordinator", "school", "observer", "admin"]
@@ -129,9 +142,14 @@ def test_assignment_is_for_coordinators_and_named_people_replace_the_default(wor
         assert login_as(user=world.users[role]).post(f"{url}/assign", data, page=url).status_code == 403
     response = login_as(user=world.users["coordinator"]).post(f"{url}/assign", data, page=url)
     assert response.status_code == 302
-    assert login_as(user=world.users["executor"]).post(f"{url}/complete", {"note": "x"}, page=url).status_code == 403
-    assert login_as(user=world.users["executor2"]).post(f"{url}/complete", {"note": "x"},
-                                                         page=url).status_code == 302
+    assert (
+        login_as(user=world.users["executor"]).post(f"{url}/complete", {"note": "x"}, page=url).status_code
+        == 403
+    )
+    assert (
+        login_as(user=world.users["executor2"]).post(f"{url}/complete", {"note": "x"}, page=url).status_code
+        == 302
+    )
 
 
 def test_forged_people_and_task_ids_answer_404(world, login_as, create_task, create_roadmap):
@@ -145,13 +163,17 @@ def test_forged_people_and_task_ids_answer_404(world, login_as, create_task, cre
     elsewhere = create_task(other_roadmap)
     before = _state()
     for ids in ([world.task.id, elsewhere.id], [999999]):
-        response = coordinator.post(f"/tasks/roadmaps/{world.roadmap.id}/bulk",
-                                    {"task_ids": [str(i) for i in ids], "action": "reschedule", "shift_days": "3",
-                                     "reason": "x"}, page=url)
+        response = coordinator.post(
+            f"/tasks/roadmaps/{world.roadmap.id}/bulk",
+            {"task_ids": [str(i) for i in ids], "action": "reschedule", "shift_days": "3", "reason": "x"},
+            page=url,
+        )
         assert response.status_code == 404
-    response = coordinator.post(f"/tasks/roadmaps/{world.roadmap.id}/bulk",
-                                {"task_ids": ["abc"], "action": "reschedule", "shift_days": "3", "reason": "x"},
-                                page=url)
+    response = coordinator.post(
+        f"/tasks/roadmaps/{world.roadmap.id}/bulk",
+        {"task_ids": ["abc"], "action": "reschedule", "shift_days": "3", "reason": "x"},
+        page=url,
+    )
     assert response.status_code == 302
     assert _state() == before
 
@@ -179,9 +201,12 @@ def test_tasks_of_a_roadmap_not_in_execution_cannot_be_acted_on(world, login_as,
     assert coordinator.get(url).status_code == 200
     response = coordinator.post(f"{url}/complete", {"note": "Сделано"}, page=url, follow_redirects=True)
     assert "сейчас не исполняются" in response.text
-    response = coordinator.post(f"/tasks/roadmaps/{world.roadmap.id}/bulk",
-                                {"task_ids": str(world.task.id), "action": "reschedule", "shift_days": "3",
-                                 "reason": "x"}, page=url, follow_redirects=True)
+    response = coordinator.post(
+        f"/tasks/roadmaps/{world.roadmap.id}/bulk",
+        {"task_ids": str(world.task.id), "action": "reschedule", "shift_days": "3", "reason": "x"},
+        page=url,
+        follow_redirects=True,
+    )
     assert "сейчас не исполняются" in response.text
     assert _state() == before
     if status == RoadmapStatus.draft:
@@ -190,14 +215,19 @@ def test_tasks_of_a_roadmap_not_in_execution_cannot_be_acted_on(world, login_as,
 
 
 def test_a_task_aimed_at_a_school_is_that_schools(world, login_as, create_task, create_user_):
-    task = create_task(world.roadmap, world.activity, organization=world.orgs["school"], label="МОУ «СОШ № 1» A")
+    task = create_task(
+        world.roadmap, world.activity, organization=world.orgs["school"], label="МОУ «СОШ № 1» A"
+    )
     url = f"/tasks/{task.id}"
     own = login_as(user=world.users["school"])
     assert "Отметить выполнение" in own.get(url).text
     neighbour = login_as(user=create_user_("school", world.orgs["school2"]))
     assert "Отметить выполнение" not in neighbour.get(url).text
     assert neighbour.post(f"{url}/complete", {"note": "Чужое"}, page=url).status_code == 403
-    assert login_as(user=world.users["executor"]).post(f"{url}/complete", {"note": "x"}, page=url).status_code == 403
+    assert (
+        login_as(user=world.users["executor"]).post(f"{url}/complete", {"note": "x"}, page=url).status_code
+        == 403
+    )
     assert own.post(f"{url}/complete", {"note": "Сделали"}, page=url).status_code == 302
     page = own.get("/tasks/").text
     assert "На проверке у контролёра" in page and "МОУ «СОШ № 1» A" in page
@@ -205,7 +235,9 @@ def test_a_task_aimed_at_a_school_is_that_schools(world, login_as, create_task, 
 
 def test_a_controller_does_not_accept_their_own_report(world, login_as, create_activity, create_task):
     center = world.orgs["center"].name
-    activity = create_activity(world.roadmap, number="1.9", deadline_text="", responsible=center, control=center)
+    activity = create_activity(
+        world.roadmap, number="1.9", deadline_text="", responsible=center, control=center
+    )
     task = create_task(world.roadmap, activity)
     url = f"/tasks/{task.id}"
     executor = login_as(user=world.users["executor"])
@@ -219,14 +251,24 @@ def test_a_controller_does_not_accept_their_own_report(world, login_as, create_a
 
 def test_a_school_coordinates_its_own_roadmap(world, login_as, create_roadmap, create_activity, create_task):
     roadmap = create_roadmap(world.orgs["school"], title="Программа школы")
-    activity = create_activity(roadmap, deadline_text="", responsible=world.orgs["school"].name,
-                               control="Заместитель директора")
+    activity = create_activity(
+        roadmap, deadline_text="", responsible=world.orgs["school"].name, control="Заместитель директора"
+    )
     task = create_task(roadmap, activity)
     url = f"/tasks/{task.id}"
     school = login_as(user=world.users["school"])
-    assert school.post(f"{url}/complete", {"note": "Сделано",
-                                           "files": [(io.BytesIO(pdf_bytes()), "протокол.pdf")]},
-                       page=url, content_type="multipart/form-data").status_code == 302
+    assert (
+        school.post(
+            f"{url}/complete",
+            {"note": "Сделано", "files": [(io.BytesIO(pdf_bytes()), "протокол.pdf")]},
+            page=url,
+            content_type="multipart/form-data",
+        ).status_code
+        == 302
+    )
     assert school.post(f"{url}/accept", {}, page=url).status_code == 302
     assert db.session.get(Task, task.id).status == TaskStatus.done
-    assert login_as(user=world.users["executor"]).post(f"{url}/reopen", {"reason": "x"}, page=url).status_code == 403
+    assert (
+        login_as(user=world.users["executor"]).post(f"{url}/reopen", {"reason": "x"}, page=url).status_code
+        == 403
+    )

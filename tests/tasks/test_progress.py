@@ -17,11 +17,25 @@ TODAY = date(2026, 6, 15)
 
 
 def test_counts_fold_statuses_and_lateness():
-    counts = progress.total_counts([
-        ("done", 1, 3), ("done", 0, 1), ("submitted", 1, 2), ("planned", 1, 4), ("returned", 0, 1),
-        ("not_done", 1, 1), ("cancelled", 1, 5), ("in_progress", 0, 2),
-    ])
-    assert (counts.total, counts.done, counts.submitted, counts.not_done, counts.cancelled) == (14, 4, 2, 1, 5)
+    counts = progress.total_counts(
+        [
+            ("done", 1, 3),
+            ("done", 0, 1),
+            ("submitted", 1, 2),
+            ("planned", 1, 4),
+            ("returned", 0, 1),
+            ("not_done", 1, 1),
+            ("cancelled", 1, 5),
+            ("in_progress", 0, 2),
+        ]
+    )
+    assert (counts.total, counts.done, counts.submitted, counts.not_done, counts.cancelled) == (
+        14,
+        4,
+        2,
+        1,
+        5,
+    )
     # Overdue: due date passed and not closed (a late report still waiting for acceptance counts).
     assert counts.overdue == 2 + 4
     assert (counts.due_passed, counts.done_due) == (10, 3)
@@ -47,29 +61,50 @@ def test_directions_and_organisations():
 
 
 def test_timeline_cells():
-    grid = progress.timeline([(1, 3, "done", 1, 1), (1, 3, "planned", 1, 2), (1, 9, "planned", 0, 1),
-                              (2, 12, "cancelled", 0, 1), (2, 5, "not_done", 1, 1), (2, 5, "submitted", 1, 1)])
+    grid = progress.timeline(
+        [
+            (1, 3, "done", 1, 1),
+            (1, 3, "planned", 1, 2),
+            (1, 9, "planned", 0, 1),
+            (2, 12, "cancelled", 0, 1),
+            (2, 5, "not_done", 1, 1),
+            (2, 5, "submitted", 1, 1),
+        ]
+    )
     assert (grid[1][3].done, grid[1][3].overdue, grid[1][9].open) == (1, 2, 1)
     assert grid[2][12].is_empty and (grid[2][5].not_done, grid[2][5].submitted) == (1, 1)
 
 
 def test_rollup_groups_schools_under_their_municipality_lagging_first():
     def org(id_, path, kind):
-        return SimpleNamespace(id=id_, path=path, kind=SimpleNamespace(value=kind),
-                               is_school=kind in ("school", "branch"), short_name=f"org{id_}")
+        return SimpleNamespace(
+            id=id_,
+            path=path,
+            kind=SimpleNamespace(value=kind),
+            is_school=kind in ("school", "branch"),
+            short_name=f"org{id_}",
+        )
 
     region, muni = org(1, "/1/", "region"), org(2, "/1/2/", "municipality")
-    authority, s1, s2, s3 = (org(3, "/1/2/3/", "authority"), org(4, "/1/2/4/", "school"),
-                             org(5, "/1/2/5/", "school"), org(6, "/1/2/6/", "school"))
-    roadmaps = [SimpleNamespace(id=10, organization_id=3), SimpleNamespace(id=11, organization_id=4),
-                SimpleNamespace(id=12, organization_id=5)]
+    authority, s1, s2, s3 = (
+        org(3, "/1/2/3/", "authority"),
+        org(4, "/1/2/4/", "school"),
+        org(5, "/1/2/5/", "school"),
+        org(6, "/1/2/6/", "school"),
+    )
+    roadmaps = [
+        SimpleNamespace(id=10, organization_id=3),
+        SimpleNamespace(id=11, organization_id=4),
+        SimpleNamespace(id=12, organization_id=5),
+    ]
     late, fine = progress.Counts(), progress.Counts()
     late.add("planned", True, 3)
     fine.add("done", True, 2)
     aimed = progress.Counts()
     aimed.add("planned", True, 1)
-    groups = progress.rollup([region, muni, authority, s1, s2, s3], roadmaps,
-                             {10: fine, 11: fine, 12: late}, {4: aimed})
+    groups = progress.rollup(
+        [region, muni, authority, s1, s2, s3], roadmaps, {10: fine, 11: fine, 12: late}, {4: aimed}
+    )
     assert len(groups) == 1 and groups[0].municipality is muni
     assert [r.id for r, _ in groups[0].municipal] == [10]
     schools = groups[0].schools
@@ -100,14 +135,25 @@ def lived(world, create_section, create_activity, create_task, monkeypatch):
 
     monkeypatch.setattr(views, "_today", lambda: TODAY)
     section = create_section(world.roadmap, "Второе направление", "2")
-    committee = create_activity(world.roadmap, section, number="2.1", deadline_text="",
-                                responsible="Комитет образования", control="Комитет образования")
+    committee = create_activity(
+        world.roadmap,
+        section,
+        number="2.1",
+        deadline_text="",
+        responsible="Комитет образования",
+        control="Комитет образования",
+    )
     unknown = create_activity(world.roadmap, section, number="2.2", deadline_text="", responsible="ГПС")
     executor, coordinator = world.users["executor"], world.users["coordinator"]
     done = create_task(world.roadmap, world.activity, due=date(2026, 3, 31))
-    ops.complete_task(executor, done, world.roadmap, "Семинар проведён, 30 человек",
-                      [StoredFile("Протокол.pdf", "9" * 32, 5, "0" * 64, "application/pdf")],
-                      ["https://school.example.ru/n/1"])
+    ops.complete_task(
+        executor,
+        done,
+        world.roadmap,
+        "Семинар проведён, 30 человек",
+        [StoredFile("Протокол.pdf", "9" * 32, 5, "0" * 64, "application/pdf")],
+        ["https://school.example.ru/n/1"],
+    )
     ops.accept_task(coordinator, done)
     late = create_task(world.roadmap, committee, due=date(2026, 5, 31))
     submitted = create_task(world.roadmap, committee, due=date(2026, 6, 30))
@@ -116,8 +162,9 @@ def lived(world, create_section, create_activity, create_task, monkeypatch):
     create_task(world.roadmap, unknown, due=date(2026, 12, 31))
     cancelled = create_task(world.roadmap, unknown, due=date(2026, 2, 28))
     ops.cancel_task(coordinator, cancelled, "Исключено")
-    aimed = create_task(world.roadmap, committee, due=date(2026, 5, 15), organization=world.orgs["school"],
-                        label="СОШ № 1")
+    aimed = create_task(
+        world.roadmap, committee, due=date(2026, 5, 15), organization=world.orgs["school"], label="СОШ № 1"
+    )
     db.session.commit()
     return SimpleNamespace(section=section, committee=committee, unknown=unknown, late=late, aimed=aimed)
 
@@ -166,8 +213,10 @@ def test_timeline_and_overview(world, lived, login_as, app, create_roadmap, crea
     # Another municipality's coordinator sees none of it.
     with captured(app) as seen:
         login_as(user=world.users["other_coordinator"]).get("/tasks/overview")
-    assert all(not g.municipal and not any(s.both.total for s in g.schools)
-               for g in dict(seen)["tasks/overview.html"]["groups"])
+    assert all(
+        not g.municipal and not any(s.both.total for s in g.schools)
+        for g in dict(seen)["tasks/overview.html"]["groups"]
+    )
 
 
 def test_roadmap_table_shows_completion_marks(world, lived, login_as):
@@ -181,8 +230,13 @@ def test_task_list_filters_and_pages(world, lived, login_as, app):
     browser = login_as(user=world.users["coordinator"])
     base = f"/tasks/roadmaps/{world.roadmap.id}"
     cases = {
-        "": 8, "?overdue=1": 3, "?status=done": 1, f"?direction={lived.section.id}": 6,
-        f"?org={world.orgs['school'].id}": 1, "?from=2026-05-01&to=2026-06-30": 3, "?q=семинар": 2,
+        "": 8,
+        "?overdue=1": 3,
+        "?status=done": 1,
+        f"?direction={lived.section.id}": 6,
+        f"?org={world.orgs['school'].id}": 1,
+        "?from=2026-05-01&to=2026-06-30": 3,
+        "?q=семинар": 2,
         "?status=nonsense&from=garbage": 8,
     }
     for query, expected in cases.items():
@@ -210,8 +264,14 @@ class QueryCounter:
 
 def test_pages_do_not_query_per_task(world, login_as, create_task, client, api_token):
     browser = login_as(user=world.users["executor"])
-    urls = ["/tasks/", f"/tasks/roadmaps/{world.roadmap.id}", f"/tasks/roadmaps/{world.roadmap.id}/progress",
-            f"/tasks/roadmaps/{world.roadmap.id}/timeline", f"/roadmaps/{world.roadmap.id}", "/tasks/overview"]
+    urls = [
+        "/tasks/",
+        f"/tasks/roadmaps/{world.roadmap.id}",
+        f"/tasks/roadmaps/{world.roadmap.id}/progress",
+        f"/tasks/roadmaps/{world.roadmap.id}/timeline",
+        f"/roadmaps/{world.roadmap.id}",
+        "/tasks/overview",
+    ]
 
     def budget() -> list[int]:
         counts = []
@@ -230,8 +290,13 @@ def test_pages_do_not_query_per_task(world, login_as, create_task, client, api_t
     for month in range(1, 13):
         task = create_task(world.roadmap, world.activity, due=date(2026, month, 28))
         if month % 2:
-            ops.complete_task(world.users["executor"], task, world.roadmap, f"Отметка {month}",
-                              [StoredFile(f"п{month}.pdf", f"{month:032x}", 5, "0" * 64, "application/pdf")],
-                              [])
+            ops.complete_task(
+                world.users["executor"],
+                task,
+                world.roadmap,
+                f"Отметка {month}",
+                [StoredFile(f"п{month}.pdf", f"{month:032x}", 5, "0" * 64, "application/pdf")],
+                [],
+            )
     db.session.commit()
     assert budget() == few

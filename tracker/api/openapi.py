@@ -3,7 +3,10 @@
 _ERROR = {"$ref": "#/components/responses/Error"}
 _PERIOD = {
     "type": "object",
-    "properties": {"start": {"type": "string", "format": "date"}, "end": {"type": "string", "format": "date"}},
+    "properties": {
+        "start": {"type": "string", "format": "date"},
+        "end": {"type": "string", "format": "date"},
+    },
     "required": ["start", "end"],
 }
 _ORG = {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
@@ -12,7 +15,10 @@ _ROADMAP = {
     "properties": {
         "id": {"type": "integer"},
         "title": {"type": "string"},
-        "status": {"type": "string", "enum": ["draft", "review", "approved", "in_progress", "completed", "archived"]},
+        "status": {
+            "type": "string",
+            "enum": ["draft", "review", "approved", "in_progress", "completed", "archived"],
+        },
         "organization": _ORG,
         "period": _PERIOD,
     },
@@ -63,7 +69,9 @@ SPEC = {
         "responses": {
             "Error": {
                 "description": "Error with a Russian message",
-                **_json({"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}),
+                **_json(
+                    {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
+                ),
             }
         },
     },
@@ -75,8 +83,12 @@ SPEC = {
                     "200": {"description": "The caller", **_json({
                         "type": "object",
                         "properties": {
-                            "id": {"type": "integer"}, "email": {"type": "string"}, "name": {"type": "string"},
-                            "role": {"type": "string"}, "organization": _ORG, "calendar_url": {"type": "string"},
+                            "id": {"type": "integer"},
+                            "email": {"type": "string"},
+                            "name": {"type": "string"},
+                            "role": {"type": "string"},
+                            "organization": _ORG,
+                            "calendar_url": {"type": "string"},
                         },
                     })},
                     "401": _ERROR,

@@ -94,7 +94,8 @@ def roadmap(roadmap_id: int):
         .where(Task.roadmap_id == item.id).order_by(Task.due, Task.id)
     ):
         tasks.setdefault(task.activity_id, []).append(
-            {"id": task.id, "start": task.start.isoformat(), "due": task.due.isoformat(), "status": task.status.value}
+            {"id": task.id, "start": task.start.isoformat(), "due": task.due.isoformat(),
+             "status": task.status.value}
         )
     payload = _roadmap_summary(item)
     payload["activities"] = [

@@ -179,19 +179,24 @@ def section_subtree(roadmap_id: int, root: int) -> list[int]:
     return sorted(inside)
 
 
-def _late(today: date):
-    """Return a 0/1 column telling whether a task's due date has passed."""
-    return case((Task.due < today, 1), else_=0)
+def _grouped_counts(keys: list, where: list, today: date) -> list[tuple]:
+    """Return rows (*keys, status, is_late, count) of the tasks matching `where`.
+
+    The lateness flag is computed in a subquery and grouped by its column: PostgreSQL does not see two
+    CASE expressions with separately bound dates as the same expression, so grouping by the CASE itself fails.
+    """
+    late = case((Task.due < today, 1), else_=0)
+    inner = select(*keys, Task.status.label("status"), late.label("is_late")).where(*where).subquery()
+    columns = [inner.c[column.key if hasattr(column, "key") else column.name] for column in keys]
+    return db.session.execute(
+        select(*columns, inner.c.status, inner.c.is_late, func.count())
+        .group_by(*columns, inner.c.status, inner.c.is_late)
+    ).all()
 
 
 def activity_status_rows(roadmap_id: int, today: date) -> list[tuple]:
     """Return (activity_id, target org id, status, is_late, count) rows of a roadmap."""
-    late = _late(today)
-    return db.session.execute(
-        select(Task.activity_id, Task.organization_id, Task.status, late, func.count())
-        .where(Task.roadmap_id == roadmap_id)
-        .group_by(Task.activity_id, Task.organization_id, Task.status, late)
-    ).all()
+    return _grouped_counts([Task.activity_id, Task.organization_id], [Task.roadmap_id == roadmap_id], today)
 
 
 def roadmap_structure(roadmap_id: int) -> tuple[list[Section], dict[int, int | None], dict[int, list[int]]]:
@@ -233,13 +238,12 @@ def overdue_tasks(roadmap_id: int, today: date, limit: int, offset: int = 0) -> 
 
 def timeline_rows(roadmap_id: int, year: int, today: date) -> list[tuple]:
     """Return (activity_id, month, status, is_late, count) rows of the tasks due in a year."""
-    late = _late(today)
-    month = extract("month", Task.due)
-    return db.session.execute(
-        select(Task.activity_id, month, Task.status, late, func.count())
-        .where(Task.roadmap_id == roadmap_id, Task.due >= date(year, 1, 1), Task.due <= date(year, 12, 31))
-        .group_by(Task.activity_id, month, Task.status, late)
-    ).all()
+    month = extract("month", Task.due).label("month")
+    return _grouped_counts(
+        [Task.activity_id, month],
+        [Task.roadmap_id == roadmap_id, Task.due >= date(year, 1, 1), Task.due <= date(year, 12, 31)],
+        today,
+    )
 
 
 def task_years(roadmap: Roadmap) -> list[int]:
@@ -251,24 +255,16 @@ def roadmap_status_rows(roadmap_ids: list[int], today: date) -> list[tuple]:
     """Return (roadmap_id, status, is_late, count) rows of the given roadmaps."""
     if not roadmap_ids:
         return []
-    late = _late(today)
-    return db.session.execute(
-        select(Task.roadmap_id, Task.status, late, func.count())
-        .where(Task.roadmap_id.in_(roadmap_ids))
-        .group_by(Task.roadmap_id, Task.status, late)
-    ).all()
+    return _grouped_counts([Task.roadmap_id], [Task.roadmap_id.in_(roadmap_ids)], today)
 
 
 def targeted_status_rows(roadmap_ids: list[int], today: date) -> list[tuple]:
     """Return (organisation id, status, is_late, count) rows of the tasks aimed at one organisation."""
     if not roadmap_ids:
         return []
-    late = _late(today)
-    return db.session.execute(
-        select(Task.organization_id, Task.status, late, func.count())
-        .where(Task.roadmap_id.in_(roadmap_ids), Task.organization_id.is_not(None))
-        .group_by(Task.organization_id, Task.status, late)
-    ).all()
+    return _grouped_counts(
+        [Task.organization_id], [Task.roadmap_id.in_(roadmap_ids), Task.organization_id.is_not(None)], today
+    )
 
 
 @dataclass
