@@ -46,7 +46,7 @@ def assignees_for_tasks(task_ids: list[int]) -> dict[int, list[User]]:
     for task_id, user in db.session.execute(
         select(TaskAssignee.task_id, User).join(User, User.id == TaskAssignee.user_id)
         .where(TaskAssignee.task_id.in_(task_ids), User.is_active_account.is_(True))
-        .order_by(User.name)
+        .order_by(User.name, User.id)
     ):
         named.setdefault(task_id, []).append(user)
     pending = [t for t in task_ids if t not in named]
@@ -56,7 +56,7 @@ def assignees_for_tasks(task_ids: list[int]) -> dict[int, list[User]]:
     if all_orgs:
         for user in db.session.execute(
             select(User).where(User.organization_id.in_(all_orgs), User.role.in_(DOING_ROLES),
-                               User.is_active_account.is_(True)).order_by(User.name)
+                               User.is_active_account.is_(True)).order_by(User.name, User.id)
         ).scalars():
             by_org.setdefault(user.organization_id, []).append(user)
     result = dict(named)
@@ -133,7 +133,7 @@ def roadmap_coordinators(roadmap: Roadmap) -> list[User]:
                          Organization.kind.notin_((OrgKind.school, OrgKind.branch))),
                 ),
             )
-            .order_by(User.name)
+            .order_by(User.name, User.id)
         ).scalars()
     )
 
@@ -157,7 +157,7 @@ def controllers_for_tasks(task_ids: list[int]) -> dict[int, list[User]]:
         conditions.append(User.id.in_(user_ids))
     users = (
         db.session.execute(
-            select(User).where(or_(*conditions), User.is_active_account.is_(True)).order_by(User.name)
+            select(User).where(or_(*conditions), User.is_active_account.is_(True)).order_by(User.name, User.id)
         ).scalars().all()
         if conditions
         else []

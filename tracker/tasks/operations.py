@@ -395,9 +395,9 @@ def assign_tasks(user: User, tasks: list[Task], people: list[User], mode: str,
             after = before | {p.id: p.name for p in people}
         if set(after) == set(before):
             continue
-        db.session.execute(
-            delete(TaskAssignee).where(TaskAssignee.task_id == task.id, TaskAssignee.user_id.notin_(after))
-        )
+        db.session.execute(delete(TaskAssignee).where(
+            TaskAssignee.task_id == task.id, TaskAssignee.user_id.notin_(list(after))
+        ))
         for person_id in set(after) - set(before):
             db.session.add(TaskAssignee(task_id=task.id, user_id=person_id, assigned_by_id=user.id,
                                         created_dt=now))

@@ -31,7 +31,7 @@ from tracker.tasks.permissions import (
 )
 
 MY_GROUP_LIMIT = 100
-LATER_LIMIT = 30
+LATER_LIMIT = 20
 DONE_LIMIT = 10
 
 

@@ -188,6 +188,7 @@ def complete(task_id: int):
     except ops.TaskError as err:
         remove_stored(current_app.config["UPLOAD_DIR"], [s.stored_name for s in stored])
         return _after_error(task, roadmap, err, "complete", form)
+    log.info("task %s completed by user %s with %s files: %s", task.id, current_user.id, len(stored), status)
     if status == TaskStatus.done:
         flash("Задача отмечена выполненной.", "success")
     else:
@@ -232,6 +233,7 @@ def change_status(task_id: int, action: str):
         db.session.commit()
     except ops.TaskError as err:
         return _after_error(task, roadmap, err, action, form)
+    log.info("task %s: %s by user %s", task.id, action, current_user.id)
     flash(message, "success")
     return redirect(url_for("tasks.show", task_id=task.id))
 
@@ -303,10 +305,10 @@ def evidence(task_id: int, evidence_id: int):
     """Send an evidence file as an attachment to those who may see the task."""
     task, _ = get_task_or_404(current_user, task_id)
     item = get_evidence_or_404(task, evidence_id)
-    return send_evidence(item)
+    return _send_evidence(item)
 
 
-def send_evidence(item):
+def _send_evidence(item):
     """Answer the stored file of a piece of evidence, or 404 when it is a link or the file is gone."""
     response = None
     if item.stored_name:
@@ -388,7 +390,7 @@ def roadmap_tasks(roadmap_id: int):
         page=page,
         has_more=has_more,
         filters=request.args.to_dict(),
-        directions=sorted((s for s in sections if s.parent_id is None), key=lambda s: (s.position, s.id)),
+        directions=_directions(sections),
         organizations=sorted(queries.organizations_by_id(org_ids).values(), key=lambda o: o.short_name),
         can_coordinate=can_coordinate,
         bulk_form=BulkForm(formdata=None),
@@ -446,8 +448,10 @@ def bulk(roadmap_id: int):
             flash(MESSAGES[err.code], "warning")
             return redirect(back)
         skipped = len(tasks) - moved
-        flash(f"Сроки перенесены, задач: {moved}." + (f" Закрытые или с той же датой не изменены: {skipped}."
-                                                      if skipped else ""), "success")
+        message = f"Сроки перенесены, задач: {moved}."
+        if skipped:
+            message += f" Закрытые или с той же датой не изменены: {skipped}."
+        flash(message, "success")
     else:
         abort(400)
     return redirect(back)
