@@ -185,3 +185,24 @@ def test_openapi_describes_the_task_routes(client):
     complete = spec["paths"]["/api/v1/tasks/{task_id}/complete"]["post"]
     assert "multipart/form-data" in complete["requestBody"]["content"]
     assert {"403", "404", "409", "413", "422"} <= set(complete["responses"])
+
+
+def test_review_of_another_municipality_or_by_a_bystander(world, client, tokens):
+    url = f"/api/v1/tasks/{world.task.id}"
+    assert (
+        client.post(f"{url}/complete", headers=tokens["executor"], data={"note": "Готово"}).status_code == 200
+    )
+    for action in ("accept", "return"):
+        body = {"comment": "x"}
+        assert (
+            client.post(f"{url}/{action}", headers=tokens["other_coordinator"], json=body).status_code == 404
+        )
+        for role in ("school", "observer", "executor2"):
+            assert client.post(f"{url}/{action}", headers=tokens[role], json=body).status_code == 403, role
+        assert (
+            client.post(
+                f"/api/v1/tasks/999999/{action}", headers=tokens["coordinator"], json=body
+            ).status_code
+            == 404
+        )
+    assert db.session.get(Task, world.task.id).status == TaskStatus.submitted

@@ -1,6 +1,6 @@
 """Who a task is for: named assignees, or else the users of the organisations responsible for it."""
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select, union
 
 from tracker.auth.models import Role, User
 from tracker.extensions import db
@@ -70,22 +70,29 @@ def assignees_for_tasks(task_ids: list[int]) -> dict[int, list[User]]:
 
 
 def tasks_of_user(user: User) -> Select:
-    """Return a query of the tasks that are the user's: named on them, or falling to their organisation."""
-    named = exists().where(TaskAssignee.task_id == Task.id)
-    mine = exists().where(TaskAssignee.task_id == Task.id, TaskAssignee.user_id == user.id)
-    org_responsible = exists().where(
-        ActivityLink.activity_id == Task.activity_id,
-        ActivityLink.role == LinkRole.responsible,
-        ActivityLink.organization_id == user.organization_id,
-    )
-    by_org = and_(
-        ~named,
-        or_(Task.organization_id == user.organization_id,
-            and_(Task.organization_id.is_(None), org_responsible)),
-    )
+    """Return a query of the tasks that are the user's: named on them, or falling to their organisation.
+
+    The ids are gathered by three indexed look-ups joined with UNION, so the database starts from the user's
+    few tasks instead of testing every task of the region against correlated conditions.
+    """
+    named_to_me = select(TaskAssignee.task_id).where(TaskAssignee.user_id == user.id)
     if user.role not in DOING_ROLES:
-        return select(Task).where(mine)
-    return select(Task).where(or_(mine, by_org))
+        return select(Task).where(Task.id.in_(named_to_me))
+    someone_named = exists().where(TaskAssignee.task_id == Task.id)
+    aimed_at_org = select(Task.id).where(Task.organization_id == user.organization_id, ~someone_named)
+    responsible_org = (
+        select(Task.id)
+        .join(ActivityLink, ActivityLink.activity_id == Task.activity_id)
+        .where(
+            ActivityLink.organization_id == user.organization_id,
+            ActivityLink.role == LinkRole.responsible,
+            Task.organization_id.is_(None),
+            ~someone_named,
+        )
+    )
+    mine = union(named_to_me, aimed_at_org, responsible_org).subquery("mine")
+    # A join (not IN) makes SQLite start from these ids rather than from an index on status or due.
+    return select(Task).join(mine, Task.id == mine.c[0])
 
 
 def municipality_path(organization: Organization) -> str:
