@@ -37,9 +37,16 @@ def environment(tmp: Path) -> dict[str, str]:
     else:
         url = f"sqlite:///{tmp}/bench.db"
     env = dict(os.environ)
-    env.update(DATABASE_URL=url, SECRET_KEY="bench-secret", BASE_URL="http://127.0.0.1", INSTANCE_DIR=str(tmp),
-               UPLOAD_DIR=str(tmp / "uploads"), MAIL_OUTBOX_DIR=str(tmp / "outbox"), LOG_LEVEL="WARNING",
-               SMTP_HOST="")
+    env.update(
+        DATABASE_URL=url,
+        SECRET_KEY="bench-secret",
+        BASE_URL="http://127.0.0.1",
+        INSTANCE_DIR=str(tmp),
+        UPLOAD_DIR=str(tmp / "uploads"),
+        MAIL_OUTBOX_DIR=str(tmp / "outbox"),
+        LOG_LEVEL="WARNING",
+        SMTP_HOST="",
+    )
     return env
 
 
@@ -60,10 +67,16 @@ def last_json(output: str) -> dict:
 def reset_postgres(env: dict[str, str]) -> None:
     """Empty the PostgreSQL database the bench uses."""
     if env["DATABASE_URL"].startswith("postgresql"):
-        run([str(BIN / "python"), "-c",
-             "import os, sqlalchemy; e = sqlalchemy.create_engine(os.environ['DATABASE_URL']);\n"
-             "with e.begin() as c: c.exec_driver_sql('DROP SCHEMA public CASCADE'); "
-             "c.exec_driver_sql('CREATE SCHEMA public')"], env)
+        run(
+            [
+                str(BIN / "python"),
+                "-c",
+                "import os, sqlalchemy; e = sqlalchemy.create_engine(os.environ['DATABASE_URL']);\n"
+                "with e.begin() as c: c.exec_driver_sql('DROP SCHEMA public CASCADE'); "
+                "c.exec_driver_sql('CREATE SCHEMA public')",
+            ],
+            env,
+        )
 
 
 SWEEP = """
@@ -187,7 +200,9 @@ def main() -> None:
     reset_postgres(env)
     run([str(BIN / "tracker"), "db", "upgrade", "heads"], env)
     started = time.perf_counter()
-    counts = last_json(run([str(BIN / "tracker"), "seed", "region"], env).replace("\n", "").replace("{", "\n{"))
+    counts = last_json(
+        run([str(BIN / "tracker"), "seed", "region"], env).replace("\n", "").replace("{", "\n{")
+    )
     say(f"region built in {time.perf_counter() - started:.1f} s: {counts}")
     ids = last_json(run([str(BIN / "python"), "-c", IDS], env))
 
@@ -196,8 +211,27 @@ def main() -> None:
 
     port = free_port()
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-w", "3", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}",
-         "--keep-alive", "30", "--timeout", "120", "--log-level", "warning", "tracker.app:create_app()"], env=env, cwd=ROOT)
+        [
+            str(BIN / "gunicorn"),
+            "-w",
+            "3",
+            "-k",
+            "gthread",
+            "--threads",
+            "4",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--keep-alive",
+            "30",
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+            "tracker.app:create_app()",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
     try:
         for _ in range(100):
             try:

@@ -12,13 +12,19 @@ if config.config_file_name and not current_app.testing:
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db
-config.set_main_option("sqlalchemy.url", target_db.engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+config.set_main_option(
+    "sqlalchemy.url", target_db.engine.url.render_as_string(hide_password=False).replace("%", "%%")
+)
 
 
 def run_migrations_offline() -> None:
     """Emit SQL for the migrations without a database connection."""
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_db.metadata,
-                      literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_db.metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -7,9 +7,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from tracker.app import create_app
 from tracker.extensions import db

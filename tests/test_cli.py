@@ -10,8 +10,10 @@ from tracker.tasks.models import Task
 
 
 def _counts() -> dict:
-    return {m.__name__: db.session.execute(select(func.count()).select_from(m)).scalar()
-            for m in (Organization, User, Roadmap, Section, Activity, Task)}
+    return {
+        m.__name__: db.session.execute(select(func.count()).select_from(m)).scalar()
+        for m in (Organization, User, Roadmap, Section, Activity, Task)
+    }
 
 
 def test_seed_demo_loads_the_sample_roadmap_and_is_idempotent(app):
@@ -24,8 +26,12 @@ def test_seed_demo_loads_the_sample_roadmap_and_is_idempotent(app):
     directions = db.session.execute(select(Section).where(Section.parent_id.is_(None))).scalars().all()
     assert len(directions) == 5 + 3
     assert first["Section"] == 9 + 3
-    assert {"admin@demo.local", "koordinator@demo.local", "ispolnitel@demo.local", "shkola1@demo.local"} <= set(
-        db.session.execute(select(User.email)).scalars())
+    assert {
+        "admin@demo.local",
+        "koordinator@demo.local",
+        "ispolnitel@demo.local",
+        "shkola1@demo.local",
+    } <= set(db.session.execute(select(User.email)).scalars())
     assert first["Task"] > 66
     assert runner.invoke(args=["seed", "demo"]).exit_code == 0
     assert _counts() == first
@@ -40,7 +46,12 @@ def test_demo_roadmap_is_readable_by_the_demo_users(app, client):
     app.test_cli_runner().invoke(args=["seed", "demo"])
     municipal = select(Roadmap).where(Roadmap.title.startswith("Муниципальная"))
     roadmap = db.session.execute(municipal).scalar_one()
-    for email in ("koordinator@demo.local", "ispolnitel@demo.local", "shkola1@demo.local", "admin@demo.local"):
+    for email in (
+        "koordinator@demo.local",
+        "ispolnitel@demo.local",
+        "shkola1@demo.local",
+        "admin@demo.local",
+    ):
         browser = Browser(app.test_client())
         assert browser.login(email, "demo").status_code == 302, email
         page = browser.get(f"/roadmaps/{roadmap.id}").text
@@ -50,16 +61,58 @@ def test_demo_roadmap_is_readable_by_the_demo_users(app, client):
 def test_users_create_and_token(app, client, two_municipalities):
     runner = app.test_cli_runner()
     org = two_municipalities["a"]["center"]
-    result = runner.invoke(args=["users", "create", "--email", "New@Example.test", "--name", "Новый",
-                                 "--role", "executor", "--org", str(org.id), "--password", "Long-pass-1"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "New@Example.test",
+            "--name",
+            "Новый",
+            "--role",
+            "executor",
+            "--org",
+            str(org.id),
+            "--password",
+            "Long-pass-1",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.execute(select(User).where(User.email == "new@example.test")).scalar_one()
     assert user.organization_id == org.id
-    again = runner.invoke(args=["users", "create", "--email", "new@example.test", "--name", "X", "--role",
-                                "executor", "--org", str(org.id), "--password", "Long-pass-1"])
+    again = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "new@example.test",
+            "--name",
+            "X",
+            "--role",
+            "executor",
+            "--org",
+            str(org.id),
+            "--password",
+            "Long-pass-1",
+        ]
+    )
     assert again.exit_code != 0 and "уже существует" in again.output
-    bad_org = runner.invoke(args=["users", "create", "--email", "x@example.test", "--name", "X", "--role",
-                                  "executor", "--org", "Нет такой", "--password", "Long-pass-1"])
+    bad_org = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "x@example.test",
+            "--name",
+            "X",
+            "--role",
+            "executor",
+            "--org",
+            "Нет такой",
+            "--password",
+            "Long-pass-1",
+        ]
+    )
     assert bad_org.exit_code != 0 and "не найдена" in bad_org.output
     token = runner.invoke(args=["users", "token", "new@example.test"]).output.strip()
     response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})

@@ -18,8 +18,9 @@ def create_app(config_object: object | str = "config.Config", **overrides) -> Fl
     app.config.update(overrides)
     # The default SQLite database lives under instance/, which a fresh clone does not have.
     Path(app.instance_path).mkdir(exist_ok=True)
-    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=app.config.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)

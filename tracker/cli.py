@@ -46,18 +46,22 @@ def seed_demo_command(if_empty: bool) -> None:
 
 @seed.command("region")
 @click.option("--municipalities", default=60, show_default=True)
-@click.option("--schools", "schools_per_municipality", default=20, show_default=True,
-              help="Schools per municipality.")
+@click.option(
+    "--schools", "schools_per_municipality", default=20, show_default=True, help="Schools per municipality."
+)
 @click.option("--municipal-activities", default=150, show_default=True)
 @click.option("--school-activities", default=40, show_default=True)
 @with_appcontext
-def seed_region_command(municipalities: int, schools_per_municipality: int, municipal_activities: int,
-                        school_activities: int) -> None:
+def seed_region_command(
+    municipalities: int, schools_per_municipality: int, municipal_activities: int, school_activities: int
+) -> None:
     """Generate a synthetic region (60 municipalities, 1,200 schools, ~250,000 tasks) for measurements."""
     from tracker.scale import seed_region
 
     try:
-        counts = seed_region(municipalities, schools_per_municipality, municipal_activities, school_activities)
+        counts = seed_region(
+            municipalities, schools_per_municipality, municipal_activities, school_activities
+        )
     except ValueError as exc:
         raise click.ClickException("Тестовый регион уже создан в этой базе данных.") from exc
     db.session.commit()
@@ -72,7 +76,9 @@ def users() -> None:
 @users.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", required=True, type=click.Choice(["admin", "coordinator", "executor", "school", "observer"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "coordinator", "executor", "school", "observer"])
+)
 @click.option("--org", "org_name", required=True, help="Organisation: id, school code or short name.")
 @click.option("--password", default=None, help="Asked for when omitted.")
 @with_appcontext
@@ -177,6 +183,7 @@ def register_commands(app) -> None:
         app.cli.add_command(command)
     app.cli.add_command(report_cli)
     app.cli.add_command(roadmap_cli)
+
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

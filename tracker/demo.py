@@ -44,8 +44,12 @@ def seed_organizations() -> dict[str, Organization]:
             org = existing.get((item["name"], parent.id if parent else None))
             if org is None:
                 org = create_organization(
-                    item["name"], item["short_name"], OrgKind(item["kind"]), parent,
-                    item.get("timezone", "Asia/Irkutsk"), item.get("code"),
+                    item["name"],
+                    item["short_name"],
+                    OrgKind(item["kind"]),
+                    parent,
+                    item.get("timezone", "Asia/Irkutsk"),
+                    item.get("code"),
                 )
             by_key[item["key"]] = org
             walk(item.get("children", []), org)
@@ -75,7 +79,8 @@ def seed_roadmap(orgs: dict[str, Organization], filename: str, owner_key: str) -
         return roadmap
     approval = data.get("approval") or {}
     roadmap = ops.create_roadmap(
-        None, orgs[owner_key],
+        None,
+        orgs[owner_key],
         title=data["title"],
         period_start=date.fromisoformat(data["period"]["start"]),
         period_end=date.fromisoformat(data["period"]["end"]),
@@ -97,8 +102,23 @@ def seed_roadmap(orgs: dict[str, Organization], filename: str, owner_key: str) -
         for item in sections:
             section = ops.add_section(None, roadmap, parent_id, item.get("number", ""), item["title"])
             for activity in item.get("activities", []):
-                ops.add_activity(None, roadmap, section.id, **{k: activity.get(k) or "" for k in (
-                    "number", "title", "deadline_text", "responsible", "participants", "result", "control")})
+                ops.add_activity(
+                    None,
+                    roadmap,
+                    section.id,
+                    **{
+                        k: activity.get(k) or ""
+                        for k in (
+                            "number",
+                            "title",
+                            "deadline_text",
+                            "responsible",
+                            "participants",
+                            "result",
+                            "control",
+                        )
+                    },
+                )
             walk(item.get("sections", []), section.id)
 
     walk(data["sections"], None)
@@ -127,7 +147,15 @@ def seed_demo(today: date | None = None) -> dict:
 # What happens to the tasks of one executor that are already due, in turn; the cycle gives every demo
 # user some done, some waiting for acceptance, some returned and some overdue work.
 _PAST_CYCLE = (
-    "done", "submitted", "overdue", "done", "returned", "done", "not_done", "done", "overdue_started",
+    "done",
+    "submitted",
+    "overdue",
+    "done",
+    "returned",
+    "done",
+    "not_done",
+    "done",
+    "overdue_started",
 )
 _SOON_DAYS = 45
 _RETURN_COMMENT = "Приложите, пожалуйста, приказ и протокол с подписями."
@@ -144,9 +172,11 @@ def seed_execution(roadmaps: list[Roadmap], users: dict[str, User], today: date)
         if worked:
             # Already lived through once: the seed stays idempotent.
             continue
-        tasks = db.session.execute(
-            select(Task).where(Task.roadmap_id == roadmap.id).order_by(Task.due, Task.id)
-        ).scalars().all()
+        tasks = (
+            db.session.execute(select(Task).where(Task.roadmap_id == roadmap.id).order_by(Task.due, Task.id))
+            .scalars()
+            .all()
+        )
         _live(roadmap, list(tasks), coordinator, today)
         log.info("demo data: roadmap %s lives on %s", roadmap.id, today.isoformat())
 
@@ -178,8 +208,15 @@ def _live(roadmap: Roadmap, tasks: list, coordinator: User, today: date) -> None
                 task_ops.start_task(doer, task, now=local_moment(today - timedelta(days=2), _MORNING, zone))
             elif turn == 2:
                 # Somebody is early: the report is in before the due date.
-                task_ops.complete_task(doer, task, roadmap, _note(task), _evidence(task, doer), _links(task),
-                                       now=local_moment(today - timedelta(days=1), _MORNING, zone))
+                task_ops.complete_task(
+                    doer,
+                    task,
+                    roadmap,
+                    _note(task),
+                    _evidence(task, doer),
+                    _links(task),
+                    now=local_moment(today - timedelta(days=1), _MORNING, zone),
+                )
 
 
 _MORNING = time(11, 0)
@@ -201,8 +238,15 @@ def _past(
         return
     late_day = min(task.due + timedelta(days=3), today - timedelta(days=1))
     when = done_day if outcome == "done" else late_day
-    task_ops.complete_task(doer, task, roadmap, _note(task), _evidence(task, doer), _links(task),
-                           now=local_moment(when, _MORNING, zone))
+    task_ops.complete_task(
+        doer,
+        task,
+        roadmap,
+        _note(task),
+        _evidence(task, doer),
+        _links(task),
+        now=local_moment(when, _MORNING, zone),
+    )
     if outcome == "done":
         accepted = local_moment(when + timedelta(days=1), _MORNING, zone)
         task_ops.accept_task(coordinator, task, "", now=accepted)
@@ -249,9 +293,11 @@ def _docx_bytes(task, doer: User) -> bytes:
 
 def _pdf_bytes(lines: list[str]) -> bytes:
     """Return a one-page PDF with a few lines of Latin text (the standard fonts carry no Cyrillic)."""
-    text = "BT /F1 14 Tf 56 780 Td " + " ".join(
-        f"({line.replace('(', '[').replace(')', ']')}) Tj 0 -22 Td" for line in lines
-    ) + " ET"
+    text = (
+        "BT /F1 14 Tf 56 780 Td "
+        + " ".join(f"({line.replace('(', '[').replace(')', ']')}) Tj 0 -22 Td" for line in lines)
+        + " ET"
+    )
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

@@ -6,10 +6,20 @@ from tracker.notifications.models import NotificationSetting, OutboxMessage, Roa
 from tracker.orgs.models import Organization
 from tracker.reports.models import Indicator, IndicatorValue  # noqa: F401
 from tracker.roadmaps.models import Activity, ActivityLink, HistoryEntry, Revision, Roadmap, Section
-from tracker.tasks.models import Task, TaskAssignee
-from tracker.tasks.models import Evidence, TaskComment  # noqa: F401
+from tracker.tasks.models import Evidence, Task, TaskAssignee, TaskComment  # noqa: F401
 
 __all__ = [
-    "Activity", "ActivityLink", "ApiToken", "AuditEntry", "LoginAttempt", "HistoryEntry", "Organization", "Revision", "Roadmap",
-    "Section", "Task", "TaskAssignee", "User",
+    "Activity",
+    "ActivityLink",
+    "ApiToken",
+    "AuditEntry",
+    "LoginAttempt",
+    "HistoryEntry",
+    "Organization",
+    "Revision",
+    "Roadmap",
+    "Section",
+    "Task",
+    "TaskAssignee",
+    "User",
 ]

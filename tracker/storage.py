@@ -209,7 +209,12 @@ def send_stored(upload_dir: Path | str, stored_name: str, filename: str, content
         log.warning("stored file %s is missing", stored_name)
         return None
     # Werkzeug writes both an ASCII filename and the RFC 5987 filename* that carries a Cyrillic name.
-    response = send_file(path, mimetype=content_type or "application/octet-stream", as_attachment=True,
-                         download_name=filename, max_age=0)
+    response = send_file(
+        path,
+        mimetype=content_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=filename,
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -136,7 +136,9 @@ def test_new_run_shows_who_joins_and_leaves_before_moving_targets(plan, make_run
     )
     assert response.status_code == 302
     # Targets are replaced, not updated, so the id may change (PostgreSQL never reuses one).
-    moved = db.session.execute(select(ActivityTarget).where(ActivityTarget.activity_id == activity.id)).scalar_one()
+    moved = db.session.execute(
+        select(ActivityTarget).where(ActivityTarget.activity_id == activity.id)
+    ).scalar_one()
     assert moved.run_id == new.id
     tasks = _tasks(activity)
     left = [t for t in tasks if t.organization_id == a["school"].id]

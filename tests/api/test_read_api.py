@@ -12,8 +12,16 @@ def roadmap_a(two_municipalities, create_roadmap, create_section, create_activit
     roadmap = create_roadmap(two_municipalities["a"]["authority"], title="Карта А")
     direction = create_section(roadmap, "Направление А", "1")
     group = create_section(roadmap, "Группа", "1.1", parent=direction)
-    create_activity(roadmap, group, number="1.1.1", title="Мероприятие", deadline_text="Май, декабрь ежегодно",
-                    participants="", result="Справка", control="Комитет образования")
+    create_activity(
+        roadmap,
+        group,
+        number="1.1.1",
+        title="Мероприятие",
+        deadline_text="Май, декабрь ежегодно",
+        participants="",
+        result="Справка",
+        control="Комитет образования",
+    )
     return roadmap
 
 
@@ -42,7 +50,9 @@ def test_roadmaps_are_scoped(client, create_user_, api_token, two_municipalities
     assert item["status"] == "in_progress"
 
 
-def test_roadmap_detail_and_other_organisation_404(client, create_user_, api_token, two_municipalities, roadmap_a):
+def test_roadmap_detail_and_other_organisation_404(
+    client, create_user_, api_token, two_municipalities, roadmap_a
+):
     headers = api_token(create_user_(Role.coordinator, two_municipalities["a"]["authority"]))
     body = client.get(f"/api/v1/roadmaps/{roadmap_a.id}", headers=headers).get_json()
     activity = body["activities"][0]
@@ -66,6 +76,9 @@ def test_api_ignores_session_cookies(login_as, roadmap_a):
 def test_openapi_describes_every_route(client, app):
     spec = client.get("/api/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    api_rules = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", r.rule) for r in app.url_map.iter_rules()
-                 if r.rule.startswith("/api/v1/")}
+    api_rules = {
+        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", r.rule)
+        for r in app.url_map.iter_rules()
+        if r.rule.startswith("/api/v1/")
+    }
     assert api_rules <= set(spec["paths"])

@@ -16,44 +16,94 @@ def admin(login_as, two_municipalities):
 def test_admin_creates_user_with_policy_and_audit(admin, two_municipalities):
     org = two_municipalities["a"]["school"]
     url = "/admin/users/new"
-    response = admin.post(url, {"email": "director@school38.ru", "name": "Директор", "role": "school",
-                                "organization_id": org.id, "password": "qwerty", "is_active_account": "y"}, page=url)
+    response = admin.post(
+        url,
+        {
+            "email": "director@school38.ru",
+            "name": "Директор",
+            "role": "school",
+            "organization_id": org.id,
+            "password": "qwerty",
+            "is_active_account": "y",
+        },
+        page=url,
+    )
     assert response.status_code == 200 and "не короче" in response.text
-    response = admin.post(url, {"email": "director@school38.ru", "name": "Директор", "role": "school",
-                                "organization_id": org.id, "password": "password1", "is_active_account": "y"},
-                          page=url)
+    response = admin.post(
+        url,
+        {
+            "email": "director@school38.ru",
+            "name": "Директор",
+            "role": "school",
+            "organization_id": org.id,
+            "password": "password1",
+            "is_active_account": "y",
+        },
+        page=url,
+    )
     assert "слишком распространён" in response.text
     assert db.session.execute(select(User).where(User.email == "director@school38.ru")).scalar() is None
-    response = admin.post(url, {"email": "Director@School38.ru", "name": "Директор", "role": "school",
-                                "organization_id": org.id, "password": "Strong-pass-9", "is_active_account": "y"},
-                          page=url)
+    response = admin.post(
+        url,
+        {
+            "email": "Director@School38.ru",
+            "name": "Директор",
+            "role": "school",
+            "organization_id": org.id,
+            "password": "Strong-pass-9",
+            "is_active_account": "y",
+        },
+        page=url,
+    )
     assert response.status_code == 302
     user = db.session.execute(select(User).where(User.email == "director@school38.ru")).scalar_one()
     assert user.role == Role.school and user.organization_id == org.id
     entry = db.session.execute(select(AuditEntry)).scalar_one()
     assert entry.action == "user.create" and entry.actor_id == admin.user.id and entry.target_id == user.id
     assert "Создан пользователь" in admin.get("/admin/audit").text
-    assert Browser(admin.client.application.test_client()).login(user.email, "Strong-pass-9").status_code == 302
+    assert (
+        Browser(admin.client.application.test_client()).login(user.email, "Strong-pass-9").status_code == 302
+    )
 
 
 def test_admin_edits_and_disables_user_and_each_change_is_audited(admin, create_user_, two_municipalities):
     user = create_user_("executor", two_municipalities["a"]["center"])
     url = f"/admin/users/{user.id}"
-    response = admin.post(url, {"email": "new.name@uo38.ru", "name": "Новое имя", "role": "coordinator",
-                                "organization_id": two_municipalities["a"]["authority"].id, "password": ""},
-                          page=url)
+    response = admin.post(
+        url,
+        {
+            "email": "new.name@uo38.ru",
+            "name": "Новое имя",
+            "role": "coordinator",
+            "organization_id": two_municipalities["a"]["authority"].id,
+            "password": "",
+        },
+        page=url,
+    )
     assert response.status_code == 302
     user = db.session.get(User, user.id)
     assert (user.name, user.role, user.is_active_account) == ("Новое имя", Role.coordinator, False)
     entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "user.update")).scalar_one()
-    assert entry.details["role"] == ["executor", "coordinator"] and entry.details["is_active"] == [True, False]
+    assert entry.details["role"] == ["executor", "coordinator"] and entry.details["is_active"] == [
+        True,
+        False,
+    ]
     assert Browser(admin.client.application.test_client()).login(user.email).status_code == 401
 
 
 def test_admin_cannot_demote_self(admin):
     url = f"/admin/users/{admin.user.id}"
-    response = admin.post(url, {"email": "admin@uo38.ru", "name": "X", "role": "observer",
-                                "organization_id": admin.user.organization_id, "is_active_account": "y"}, page=url)
+    response = admin.post(
+        url,
+        {
+            "email": "admin@uo38.ru",
+            "name": "X",
+            "role": "observer",
+            "organization_id": admin.user.organization_id,
+            "is_active_account": "y",
+        },
+        page=url,
+    )
     assert "Нельзя лишить себя" in response.text
     assert db.session.get(User, admin.user.id).role == Role.admin
 
@@ -63,11 +113,21 @@ def test_admin_pages_are_scoped_and_only_for_admins(admin, create_user_, login_a
     assert admin.get(f"/admin/users/{stranger.id}").status_code == 404
     assert stranger.email not in admin.get("/admin/users").text
     url = "/admin/users/new"
-    response = admin.post(url, {"email": "x@y.test", "name": "X", "role": "admin",
-                                "organization_id": two_municipalities["b"]["region"].id,
-                                "password": "Strong-pass-9"}, page=url)
-    assert response.status_code == 200 and db.session.execute(
-        select(User).where(User.email == "x@y.test")).scalar() is None
+    response = admin.post(
+        url,
+        {
+            "email": "x@y.test",
+            "name": "X",
+            "role": "admin",
+            "organization_id": two_municipalities["b"]["region"].id,
+            "password": "Strong-pass-9",
+        },
+        page=url,
+    )
+    assert (
+        response.status_code == 200
+        and db.session.execute(select(User).where(User.email == "x@y.test")).scalar() is None
+    )
     for role in ("coordinator", "executor", "school", "observer"):
         browser = login_as(role, two_municipalities["a"]["school" if role == "school" else "authority"])
         for path in ("/admin/users", "/admin/users/new", f"/admin/users/{stranger.id}", "/admin/audit"):

@@ -46,8 +46,10 @@ def test_login_without_csrf_is_refused(client, create_user_):
 def test_login_does_not_redirect_elsewhere(client, create_user_):
     user = create_user_("coordinator")
     page = client.get("/login")
-    response = client.post("/login?next=https://evil.example/x",
-                           data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_from(page.text)})
+    response = client.post(
+        "/login?next=https://evil.example/x",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+    )
     assert response.headers["Location"].endswith("/roadmaps/")
 
 
@@ -62,11 +64,17 @@ def test_password_change_validates_and_saves(login_as):
     response = browser.post("/profile/password", {"current": PASSWORD, "new": "short", "confirm": "short"})
     assert response.status_code == 422
     assert "не короче" in response.text
-    response = browser.post("/profile/password", {"current": "bad", "new": "New-pass-22", "confirm": "New-pass-22"})
+    response = browser.post(
+        "/profile/password", {"current": "bad", "new": "New-pass-22", "confirm": "New-pass-22"}
+    )
     assert "Текущий пароль указан неверно" in response.text
-    response = browser.post("/profile/password", {"current": PASSWORD, "new": "New-pass-22", "confirm": "other-22"})
+    response = browser.post(
+        "/profile/password", {"current": PASSWORD, "new": "New-pass-22", "confirm": "other-22"}
+    )
     assert "Пароли не совпадают" in response.text
-    response = browser.post("/profile/password", {"current": PASSWORD, "new": "New-pass-22", "confirm": "New-pass-22"})
+    response = browser.post(
+        "/profile/password", {"current": PASSWORD, "new": "New-pass-22", "confirm": "New-pass-22"}
+    )
     assert response.status_code == 302
     fresh = Browser(browser.client.application.test_client())
     assert fresh.login(browser.user.email, "New-pass-22").status_code == 302

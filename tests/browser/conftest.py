@@ -35,8 +35,15 @@ def chromium():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -45,8 +52,9 @@ def chromium():
 @pytest.fixture
 def page(chromium, live_server, request):
     """Open a fresh browser context; keep a screenshot when the test fails."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server,
-                                   accept_downloads=True, locale="ru-RU")
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900}, base_url=live_server, accept_downloads=True, locale="ru-RU"
+    )
     context.set_default_timeout(15000)
     tab = context.new_page()
     errors: list[str] = []

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.roadmaps import docx_layouts
 from tracker.roadmaps.importer import (
     MAX_FILE_BYTES,
     ActivityKey,
@@ -26,8 +27,6 @@ from tracker.roadmaps.importer import (
     read_roadmap,
     to_json,
 )
-
-from tests.roadmaps import docx_layouts
 
 # Copies of the shared samples live in the repository, so the suite never skips them.
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples" / "roadmaps"

@@ -20,7 +20,11 @@ ROUTES = [
     ("GET", "/roadmaps/{r}/activities/{a}", None),
     ("GET", "/roadmaps/{r}/activities/{a}/edit", None),
     ("GET", "/roadmaps/{r}/activities/{a}/schedule", None),
-    ("POST", "/roadmaps/{r}/passport", {"title": "X", "period_start": "2026-01-01", "period_end": "2030-12-31"}),
+    (
+        "POST",
+        "/roadmaps/{r}/passport",
+        {"title": "X", "period_start": "2026-01-01", "period_end": "2030-12-31"},
+    ),
     ("POST", "/roadmaps/{r}/status", {"status": "completed"}),
     ("POST", "/roadmaps/{r}/revise", {"reason": "x", "order_number": "1", "order_date": "2026-01-01"}),
     ("POST", "/roadmaps/{r}/sections/new", {"parent_id": "", "number": "9", "title": "X"}),
@@ -55,8 +59,10 @@ def world(two_municipalities, create_roadmap, create_section, create_activity):
 
 
 def _state() -> tuple:
-    return tuple(db.session.execute(select(func.count()).select_from(m)).scalar()
-                 for m in (Section, Activity, Task, HistoryEntry))
+    return tuple(
+        db.session.execute(select(func.count()).select_from(m)).scalar()
+        for m in (Section, Activity, Task, HistoryEntry)
+    )
 
 
 def _call(browser, method, template, data, ids):
@@ -85,8 +91,11 @@ def test_mixed_ids_from_two_roadmaps_answer_404(world, login_as, two_municipalit
     for method, template, data in ROUTES:
         if "{s}" not in template and "{a}" not in template:
             continue
-        ids = {"r": world["a"]["r"], "s": world["school"]["s"] if "{s}" in template else 0,
-               "a": world["b"]["a"]}
+        ids = {
+            "r": world["a"]["r"],
+            "s": world["school"]["s"] if "{s}" in template else 0,
+            "a": world["b"]["a"],
+        }
         if "{s}" in template:
             ids["s"] = world["b"]["s"]
         response = _call(browser, method, template, data, ids)
@@ -133,7 +142,8 @@ def test_editors_can_change_roadmaps_in_their_municipality(world, login_as, two_
 def test_posts_without_csrf_token_are_refused(world, login_as, two_municipalities):
     browser = login_as("coordinator", two_municipalities["a"]["authority"])
     before = _state()
-    response = browser.client.post(f"/roadmaps/{world['a']['r']}/sections/new",
-                                   data={"parent_id": "", "number": "9", "title": "X"})
+    response = browser.client.post(
+        f"/roadmaps/{world['a']['r']}/sections/new", data={"parent_id": "", "number": "9", "title": "X"}
+    )
     assert response.status_code == 400 and "Форма устарела" in response.text
     assert _state() == before

@@ -11,8 +11,9 @@ from tracker.tasks.models import Task, TaskOrigin, TaskStatus
 
 
 def _tasks(activity) -> list[Task]:
-    return list(db.session.execute(
-        select(Task).where(Task.activity_id == activity.id).order_by(Task.due)).scalars())
+    return list(
+        db.session.execute(select(Task).where(Task.activity_id == activity.id).order_by(Task.due)).scalars()
+    )
 
 
 def _dues(activity) -> list[date]:
@@ -48,8 +49,9 @@ def test_unchanged_occurrences_keep_their_identity(create_roadmap, create_activi
     roadmap = create_roadmap()
     activity = create_activity(roadmap, deadline_text="Май, декабрь ежегодно")
     ids = {t.due: t.id for t in _tasks(activity)}
-    ops.update_activity(create_user_("coordinator"), roadmap, activity, activity.section_id,
-                        deadline_text="Май ежегодно")
+    ops.update_activity(
+        create_user_("coordinator"), roadmap, activity, activity.section_id, deadline_text="Май ежегодно"
+    )
     db.session.commit()
     assert {t.due: t.id for t in _tasks(activity)} == {d: i for d, i in ids.items() if d.month == 5}
 
@@ -60,8 +62,9 @@ def test_period_change_regenerates_untouched_tasks(create_roadmap, create_activi
     first = _tasks(activity)[0]
     first.status = TaskStatus.in_progress
     db.session.commit()
-    ops.update_passport(create_user_("coordinator"), roadmap, period_start=date(2027, 1, 1),
-                        period_end=date(2028, 12, 31))
+    ops.update_passport(
+        create_user_("coordinator"), roadmap, period_start=date(2027, 1, 1), period_end=date(2028, 12, 31)
+    )
     db.session.commit()
     tasks = _tasks(activity)
     assert [t.due for t in tasks if not t.is_orphaned] == [date(2027, 9, 30), date(2028, 9, 30)]
@@ -70,8 +73,9 @@ def test_period_change_regenerates_untouched_tasks(create_roadmap, create_activi
 
 def test_review_needed_listed_and_fixed_by_manual_dates(login_as, create_roadmap, create_activity):
     roadmap = create_roadmap()
-    unclear = create_activity(roadmap, number="1.2", title="Курсы по плану ИРО",
-                              deadline_text="По плану ГАУ ИО ЦОПМКиМКО")
+    unclear = create_activity(
+        roadmap, number="1.2", title="Курсы по плану ИРО", deadline_text="По плану ГАУ ИО ЦОПМКиМКО"
+    )
     create_activity(roadmap, number="1.3", title="Совещание", deadline_text="Март 2027 г.")
     assert unclear.is_review_needed and _tasks(unclear) == []
     browser = login_as("coordinator")
@@ -83,16 +87,23 @@ def test_review_needed_listed_and_fixed_by_manual_dates(login_as, create_roadmap
     assert "такой даты нет" in bad.text and _tasks(unclear) == []
     bad = browser.post(url, {"windows": "завтра"}, page=url)
     assert "Строка 1" in bad.text
-    response = browser.post(f"{url}?next=review", {"windows": "01.03.2027 – 31.03.2027\n30.10.2027"}, page=url)
+    response = browser.post(
+        f"{url}?next=review", {"windows": "01.03.2027 – 31.03.2027\n30.10.2027"}, page=url
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/review")
     activity = db.session.get(Activity, unclear.id)
     assert activity.is_schedule_overridden
     tasks = _tasks(activity)
-    assert [(t.start, t.due) for t in tasks] == [(date(2027, 3, 1), date(2027, 3, 31)),
-                                                 (date(2027, 10, 30), date(2027, 10, 30))]
+    assert [(t.start, t.due) for t in tasks] == [
+        (date(2027, 3, 1), date(2027, 3, 31)),
+        (date(2027, 10, 30), date(2027, 10, 30)),
+    ]
     assert {t.origin for t in tasks} == {TaskOrigin.manual}
-    assert db.session.execute(select(HistoryEntry).where(
-        HistoryEntry.action == "activity.schedule_override")).scalar_one().after["windows"]
+    assert (
+        db.session.execute(select(HistoryEntry).where(HistoryEntry.action == "activity.schedule_override"))
+        .scalar_one()
+        .after["windows"]
+    )
 
 
 def test_override_survives_text_change_and_can_be_reset(login_as, create_roadmap, create_activity):
@@ -102,8 +113,17 @@ def test_override_survives_text_change_and_can_be_reset(login_as, create_roadmap
     url = f"/roadmaps/{roadmap.id}/activities/{activity.id}/schedule"
     browser.post(url, {"windows": "15.10.2026"}, page=url)
     edit = f"/roadmaps/{roadmap.id}/activities/{activity.id}/edit"
-    browser.post(edit, {"section_id": "", "number": "1.1", "title": "Мероприятие",
-                        "deadline_text": "Ноябрь 2026 г.", "responsible": "Комитет образования"}, page=edit)
+    browser.post(
+        edit,
+        {
+            "section_id": "",
+            "number": "1.1",
+            "title": "Мероприятие",
+            "deadline_text": "Ноябрь 2026 г.",
+            "responsible": "Комитет образования",
+        },
+        page=edit,
+    )
     assert _dues(activity) == [date(2026, 10, 15)]
     browser.post(f"/roadmaps/{roadmap.id}/activities/{activity.id}/schedule/reset")
     assert _dues(activity) == [date(2026, 11, 30)]
@@ -113,8 +133,9 @@ def test_override_survives_text_change_and_can_be_reset(login_as, create_roadmap
 def test_form_preview_answers_the_schedule_as_json(login_as, create_roadmap):
     roadmap = create_roadmap()
     browser = login_as("coordinator")
-    body = browser.get(f"/roadmaps/{roadmap.id}/deadline-preview",
-                       query_string={"text": "2 раза в год (декабрь, май)"}).get_json()
+    body = browser.get(
+        f"/roadmaps/{roadmap.id}/deadline-preview", query_string={"text": "2 раза в год (декабрь, май)"}
+    ).get_json()
     assert [o["due"] for o in body["occurrences"]][:2] == ["2026-05-31", "2026-12-31"]
     assert body["occurrences"][0]["due_text"] == "31 мая 2026 г."
     assert body["rule"] and body["needs_review"] is False
@@ -131,5 +152,7 @@ def test_academic_year_columns_feed_the_schedule(create_roadmap, create_activity
     sync_activity_tasks(activity, roadmap)
     db.session.commit()
     assert [(t.start, t.due) for t in _tasks(activity)] == [
-        (date(2022, 1, 1), date(2022, 1, 31)), (date(2022, 4, 1), date(2022, 4, 30)),
-        (date(2022, 8, 1), date(2022, 9, 30))]
+        (date(2022, 1, 1), date(2022, 1, 31)),
+        (date(2022, 4, 1), date(2022, 4, 30)),
+        (date(2022, 8, 1), date(2022, 9, 30)),
+    ]

@@ -300,3 +300,20 @@ def test_pages_do_not_query_per_task(world, login_as, create_task, client, api_t
             )
     db.session.commit()
     assert budget() == few
+
+
+def test_region_overview_shows_one_line_per_municipality_and_details_on_demand(
+    login_as, create_roadmap, create_activity, create_org
+):
+    region = create_org("region", name="Общий регион")
+    first = create_org("municipality", region, name="Первый район")
+    second = create_org("municipality", region, name="Второй район")
+    for municipality, title in ((first, "Карта первого"), (second, "Карта второго")):
+        authority = create_org("authority", municipality, name=f"Управление образования {title}")
+        create_activity(create_roadmap(authority, title=title))
+    admin = login_as("admin", region)
+    page = admin.get("/tasks/overview").text
+    assert "Первый район" in page and "Второй район" in page
+    assert "Карта первого" not in page and "муниципальные карты" in page
+    detail = admin.get("/tasks/overview", query_string={"municipality": first.id}).text
+    assert "Карта первого" in detail and "Карта второго" not in detail and "Все муниципалитеты" in detail

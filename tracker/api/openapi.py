@@ -60,8 +60,11 @@ def _json(schema: dict) -> dict:
 
 SPEC = {
     "openapi": "3.0.3",
-    "info": {"title": "tracker API", "version": "1.0.0",
-             "description": "Roadmaps, activities and tasks visible to the caller."},
+    "info": {
+        "title": "tracker API",
+        "version": "1.0.0",
+        "description": "Roadmaps, activities and tasks visible to the caller.",
+    },
     "servers": [{"url": "/"}],
     "security": [{"bearer": []}],
     "components": {
@@ -80,17 +83,22 @@ SPEC = {
             "get": {
                 "summary": "The caller",
                 "responses": {
-                    "200": {"description": "The caller", **_json({
-                        "type": "object",
-                        "properties": {
-                            "id": {"type": "integer"},
-                            "email": {"type": "string"},
-                            "name": {"type": "string"},
-                            "role": {"type": "string"},
-                            "organization": _ORG,
-                            "calendar_url": {"type": "string"},
-                        },
-                    })},
+                    "200": {
+                        "description": "The caller",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "email": {"type": "string"},
+                                    "name": {"type": "string"},
+                                    "role": {"type": "string"},
+                                    "organization": _ORG,
+                                    "calendar_url": {"type": "string"},
+                                },
+                            }
+                        ),
+                    },
                     "401": _ERROR,
                 },
             }
@@ -99,10 +107,15 @@ SPEC = {
             "get": {
                 "summary": "Roadmaps the caller may see",
                 "responses": {
-                    "200": {"description": "List", **_json({
-                        "type": "object",
-                        "properties": {"roadmaps": {"type": "array", "items": _ROADMAP}},
-                    })},
+                    "200": {
+                        "description": "List",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {"roadmaps": {"type": "array", "items": _ROADMAP}},
+                            }
+                        ),
+                    },
                     "401": _ERROR,
                 },
             }
@@ -112,10 +125,20 @@ SPEC = {
                 "summary": "One roadmap with its activities and occurrences",
                 "parameters": [_ID],
                 "responses": {
-                    "200": {"description": "The roadmap", **_json({
-                        "allOf": [_ROADMAP, {"type": "object", "properties": {
-                            "activities": {"type": "array", "items": _ACTIVITY}}}],
-                    })},
+                    "200": {
+                        "description": "The roadmap",
+                        **_json(
+                            {
+                                "allOf": [
+                                    _ROADMAP,
+                                    {
+                                        "type": "object",
+                                        "properties": {"activities": {"type": "array", "items": _ACTIVITY}},
+                                    },
+                                ],
+                            }
+                        ),
+                    },
                     "401": _ERROR,
                     "404": _ERROR,
                 },
@@ -127,7 +150,8 @@ SPEC = {
 # --- tasks -----------------------------------------------------------------------------------------------
 _STATUSES = ["planned", "in_progress", "submitted", "done", "returned", "not_done", "cancelled"]
 _PERSON = {
-    "type": "object", "nullable": True,
+    "type": "object",
+    "nullable": True,
     "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "organization": {"type": "string"}},
 }
 _TASK = {
@@ -161,32 +185,70 @@ _EVIDENCE = {
     },
 }
 _TASK_DETAIL = {
-    "allOf": [_TASK, {"type": "object", "properties": {
-        "note": _NULLABLE,
-        "reason": _NULLABLE,
-        "completed_at": _MOMENT,
-        "submitted_by": _PERSON,
-        "accepted_at": _MOMENT,
-        "accepted_by": _PERSON,
-        "acceptance_required": {"type": "boolean"},
-        "version": {"type": "integer", "description": "Send it back with a change to detect concurrent ones"},
-        "actions": {"type": "array", "items": {"type": "string"},
-                    "description": "What the caller may do now: complete, accept, return, …"},
-        "evidence": {"type": "array", "items": _EVIDENCE},
-        "comments": {"type": "array", "items": {"type": "object", "properties": {
-            "id": {"type": "integer"}, "author": _PERSON, "body": {"type": "string"}, "action": _NULLABLE,
-            "created_at": _MOMENT}}},
-        "history": {"type": "array", "items": {"type": "object", "properties": {
-            "action": {"type": "string"}, "user": _PERSON, "created_at": _MOMENT,
-            "before": {"type": "object", "nullable": True}, "after": {"type": "object", "nullable": True}}}},
-    }}],
+    "allOf": [
+        _TASK,
+        {
+            "type": "object",
+            "properties": {
+                "note": _NULLABLE,
+                "reason": _NULLABLE,
+                "completed_at": _MOMENT,
+                "submitted_by": _PERSON,
+                "accepted_at": _MOMENT,
+                "accepted_by": _PERSON,
+                "acceptance_required": {"type": "boolean"},
+                "version": {
+                    "type": "integer",
+                    "description": "Send it back with a change to detect concurrent ones",
+                },
+                "actions": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "What the caller may do now: complete, accept, return, …",
+                },
+                "evidence": {"type": "array", "items": _EVIDENCE},
+                "comments": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "author": _PERSON,
+                            "body": {"type": "string"},
+                            "action": _NULLABLE,
+                            "created_at": _MOMENT,
+                        },
+                    },
+                },
+                "history": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "action": {"type": "string"},
+                            "user": _PERSON,
+                            "created_at": _MOMENT,
+                            "before": {"type": "object", "nullable": True},
+                            "after": {"type": "object", "nullable": True},
+                        },
+                    },
+                },
+            },
+        },
+    ],
 }
 _TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _REVIEW_BODY = {
     "required": False,
-    **_json({"type": "object", "properties": {
-        "comment": {"type": "string", "description": "Required to return a task"},
-        "version": {"type": "integer"}}}),
+    **_json(
+        {
+            "type": "object",
+            "properties": {
+                "comment": {"type": "string", "description": "Required to return a task"},
+                "version": {"type": "integer"},
+            },
+        }
+    ),
 }
 _CHANGE_ERRORS = {"400": _ERROR, "401": _ERROR, "403": _ERROR, "404": _ERROR, "409": _ERROR, "422": _ERROR}
 
@@ -195,24 +257,53 @@ SPEC["paths"] |= {
         "get": {
             "summary": "Tasks (occurrences) the caller may see, in due order",
             "parameters": [
-                {"name": "mine", "in": "query", "schema": {"type": "string", "enum": ["1"]},
-                 "description": "Only the caller's tasks: named on them or falling to their organisation"},
-                {"name": "status", "in": "query", "schema": {"type": "string"},
-                 "description": "One status or several, comma-separated"},
-                {"name": "due_before", "in": "query", "schema": {"type": "string", "format": "date"},
-                 "description": "Due strictly before this date"},
-                {"name": "due_after", "in": "query", "schema": {"type": "string", "format": "date"},
-                 "description": "Due on or after this date"},
+                {
+                    "name": "mine",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": ["1"]},
+                    "description": "Only the caller's tasks: named on them or falling to their organisation",
+                },
+                {
+                    "name": "status",
+                    "in": "query",
+                    "schema": {"type": "string"},
+                    "description": "One status or several, comma-separated",
+                },
+                {
+                    "name": "due_before",
+                    "in": "query",
+                    "schema": {"type": "string", "format": "date"},
+                    "description": "Due strictly before this date",
+                },
+                {
+                    "name": "due_after",
+                    "in": "query",
+                    "schema": {"type": "string", "format": "date"},
+                    "description": "Due on or after this date",
+                },
                 {"name": "roadmap_id", "in": "query", "schema": {"type": "integer"}},
-                {"name": "limit", "in": "query",
-                 "schema": {"type": "integer", "default": 100, "maximum": 500}},
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {"type": "integer", "default": 100, "maximum": 500},
+                },
                 {"name": "offset", "in": "query", "schema": {"type": "integer", "default": 0}},
             ],
             "responses": {
-                "200": {"description": "A page of tasks", **_json({"type": "object", "properties": {
-                    "tasks": {"type": "array", "items": _TASK},
-                    "limit": {"type": "integer"}, "offset": {"type": "integer"},
-                    "next_offset": {"type": "integer", "nullable": True}}})},
+                "200": {
+                    "description": "A page of tasks",
+                    **_json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "tasks": {"type": "array", "items": _TASK},
+                                "limit": {"type": "integer"},
+                                "offset": {"type": "integer"},
+                                "next_offset": {"type": "integer", "nullable": True},
+                            },
+                        }
+                    ),
+                },
                 "401": _ERROR,
                 "422": _ERROR,
             },
@@ -222,27 +313,46 @@ SPEC["paths"] |= {
         "get": {
             "summary": "One task with its evidence, comments and history",
             "parameters": [_TASK_ID],
-            "responses": {"200": {"description": "The task", **_json(_TASK_DETAIL)},
-                          "401": _ERROR, "404": _ERROR},
+            "responses": {
+                "200": {"description": "The task", **_json(_TASK_DETAIL)},
+                "401": _ERROR,
+                "404": _ERROR,
+            },
         }
     },
     "/api/v1/tasks/{task_id}/complete": {
         "post": {
             "summary": "Report the task done: it becomes submitted, or done where no acceptance is required",
             "parameters": [_TASK_ID],
-            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                "type": "object",
-                "properties": {
-                    "note": {"type": "string", "description": "Completion note (Отметка о выполнении)"},
-                    "files": {"type": "array", "items": {"type": "string", "format": "binary"},
-                              "description": "PDF, Word, Excel, PowerPoint, OpenDocument, JPEG, PNG"},
-                    "links": {"type": "array", "items": {"type": "string", "format": "uri"}},
-                    "version": {"type": "integer"},
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "note": {
+                                    "type": "string",
+                                    "description": "Completion note (Отметка о выполнении)",
+                                },
+                                "files": {
+                                    "type": "array",
+                                    "items": {"type": "string", "format": "binary"},
+                                    "description": "PDF, Word, Excel, PowerPoint, OpenDocument, JPEG, PNG",
+                                },
+                                "links": {"type": "array", "items": {"type": "string", "format": "uri"}},
+                                "version": {"type": "integer"},
+                            },
+                            "required": ["note"],
+                        }
+                    }
                 },
-                "required": ["note"],
-            }}}},
-            "responses": {"200": {"description": "The task after the change", **_json(_TASK_DETAIL)},
-                          **_CHANGE_ERRORS, "413": _ERROR},
+            },
+            "responses": {
+                "200": {"description": "The task after the change", **_json(_TASK_DETAIL)},
+                **_CHANGE_ERRORS,
+                "413": _ERROR,
+            },
         }
     },
     "/api/v1/tasks/{task_id}/accept": {
@@ -250,8 +360,10 @@ SPEC["paths"] |= {
             "summary": "Accept a submitted task (controller or coordinator)",
             "parameters": [_TASK_ID],
             "requestBody": _REVIEW_BODY,
-            "responses": {"200": {"description": "The task after the change", **_json(_TASK_DETAIL)},
-                          **_CHANGE_ERRORS},
+            "responses": {
+                "200": {"description": "The task after the change", **_json(_TASK_DETAIL)},
+                **_CHANGE_ERRORS,
+            },
         }
     },
     "/api/v1/tasks/{task_id}/return": {
@@ -259,18 +371,29 @@ SPEC["paths"] |= {
             "summary": "Return a submitted task for rework with a comment (controller or coordinator)",
             "parameters": [_TASK_ID],
             "requestBody": _REVIEW_BODY,
-            "responses": {"200": {"description": "The task after the change", **_json(_TASK_DETAIL)},
-                          **_CHANGE_ERRORS},
+            "responses": {
+                "200": {"description": "The task after the change", **_json(_TASK_DETAIL)},
+                **_CHANGE_ERRORS,
+            },
         }
     },
     "/api/v1/tasks/{task_id}/evidence/{evidence_id}": {
         "get": {
             "summary": "Download an evidence file (Content-Disposition: attachment)",
-            "parameters": [_TASK_ID, {"name": "evidence_id", "in": "path", "required": True,
-                                      "schema": {"type": "integer"}}],
-            "responses": {"200": {"description": "The file", "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
-                "401": _ERROR, "404": _ERROR},
+            "parameters": [
+                _TASK_ID,
+                {"name": "evidence_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+            ],
+            "responses": {
+                "200": {
+                    "description": "The file",
+                    "content": {
+                        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                    },
+                },
+                "401": _ERROR,
+                "404": _ERROR,
+            },
         }
     },
 }

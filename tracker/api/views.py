@@ -91,11 +91,16 @@ def roadmap(roadmap_id: int):
     tasks: dict[int, list[dict]] = {}
     for task in db.session.execute(
         select(Task.id, Task.activity_id, Task.start, Task.due, Task.status)
-        .where(Task.roadmap_id == item.id).order_by(Task.due, Task.id)
+        .where(Task.roadmap_id == item.id)
+        .order_by(Task.due, Task.id)
     ):
         tasks.setdefault(task.activity_id, []).append(
-            {"id": task.id, "start": task.start.isoformat(), "due": task.due.isoformat(),
-             "status": task.status.value}
+            {
+                "id": task.id,
+                "start": task.start.isoformat(),
+                "due": task.due.isoformat(),
+                "status": task.status.value,
+            }
         )
     payload = _roadmap_summary(item)
     payload["activities"] = [
@@ -188,20 +193,33 @@ def _task_detail(task: Task, roadmap: Roadmap) -> dict:
                 "size": e.size,
                 "sha256": e.sha256,
                 "content_type": e.content_type,
-                "url": (base + url_for("api.task_evidence", task_id=task.id, evidence_id=e.id)
-                        if e.kind.value == "file" else e.url),
+                "url": (
+                    base + url_for("api.task_evidence", task_id=task.id, evidence_id=e.id)
+                    if e.kind.value == "file"
+                    else e.url
+                ),
                 "created_at": _moment(e.created_dt),
             }
             for e in details["evidence"]
         ],
         "comments": [
-            {"id": c.id, "author": _person(c.user), "body": c.body, "action": c.action or None,
-             "created_at": _moment(c.created_dt)}
+            {
+                "id": c.id,
+                "author": _person(c.user),
+                "body": c.body,
+                "action": c.action or None,
+                "created_at": _moment(c.created_dt),
+            }
             for c in details["comments"]
         ],
         "history": [
-            {"action": h.action, "user": _person(h.user), "created_at": _moment(h.created_dt),
-             "before": h.before, "after": h.after}
+            {
+                "action": h.action,
+                "user": _person(h.user),
+                "created_at": _moment(h.created_dt),
+                "before": h.before,
+                "after": h.after,
+            }
             for h in details["history"]
         ],
     }
@@ -239,9 +257,12 @@ def tasks():
         return _error(422, "Параметры limit и offset должны быть целыми числами.")
     if not 1 <= limit <= TASK_PAGE_MAX or offset < 0:
         return _error(422, f"limit — от 1 до {TASK_PAGE_MAX}, offset — не меньше 0.")
-    rows = db.session.execute(
-        with_details(query).order_by(Task.due, Task.id).limit(limit + 1).offset(offset)
-    ).unique().scalars().all()
+    rows = (
+        db.session.execute(with_details(query).order_by(Task.due, Task.id).limit(limit + 1).offset(offset))
+        .unique()
+        .scalars()
+        .all()
+    )
     page = list(rows[:limit])
     people = assignees_for_tasks([t.id for t in page])
     return jsonify(
@@ -301,8 +322,15 @@ def task_complete(task_id: int):
     except UploadError as error:
         return _error(413 if error.code == "too_large" else 422, upload_error_message(error, limit_mb))
     try:
-        complete_task(g.api_user, item, roadmap, note, stored, list(dict.fromkeys(links)),
-                      _version(request.form.get("version")))
+        complete_task(
+            g.api_user,
+            item,
+            roadmap,
+            note,
+            stored,
+            list(dict.fromkeys(links)),
+            _version(request.form.get("version")),
+        )
         db.session.commit()
     except TaskError as error:
         remove_stored(current_app.config["UPLOAD_DIR"], [s.stored_name for s in stored])
@@ -315,7 +343,7 @@ def _review(task_id: int, action: str):
     item, roadmap = get_task_or_404(g.api_user, task_id)
     body = request.get_json(silent=True)
     if body is None and request.get_data():
-        return _error(400, "Тело запроса должно быть JSON-объектом, например {\"comment\": \"…\"}.")
+        return _error(400, 'Тело запроса должно быть JSON-объектом, например {"comment": "…"}.')
     body = body if body is not None else {}
     if not isinstance(body, dict) or not isinstance(body.get("comment", ""), str | None):
         return _error(422, "Ожидается JSON-объект с текстовым полем comment.")
@@ -350,8 +378,12 @@ def task_evidence(task_id: int, evidence_id: int):
     evidence = get_evidence_or_404(item, evidence_id)
     response = None
     if evidence.stored_name:
-        response = send_stored(current_app.config["UPLOAD_DIR"], evidence.stored_name,
-                               evidence.original_filename, evidence.content_type)
+        response = send_stored(
+            current_app.config["UPLOAD_DIR"],
+            evidence.stored_name,
+            evidence.original_filename,
+            evidence.content_type,
+        )
     if response is None:
         return _error(404, "Файла нет: это ссылка или файл недоступен.")
     return response

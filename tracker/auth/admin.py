@@ -26,8 +26,10 @@ def require_admin():
 
 def _users_in_scope():
     """Return a query of the users whose organisation lies in the administrator's scope."""
-    return select(User).join(Organization, User.organization_id == Organization.id).where(
-        Organization.path.startswith(user_scope(current_user).full_path)
+    return (
+        select(User)
+        .join(Organization, User.organization_id == Organization.id)
+        .where(Organization.path.startswith(user_scope(current_user).full_path))
     )
 
 
@@ -52,14 +54,25 @@ def users():
     if text:
         # SQLite's lower() folds only ASCII, so the name is also matched as typed and capitalised.
         pattern = f"%{text.lower()}%"
-        query = query.where(or_(func.lower(User.email).like(pattern), func.lower(User.name).like(pattern),
-                                User.name.like(f"%{text}%"), User.name.like(f"%{text.capitalize()}%")))
+        query = query.where(
+            or_(
+                func.lower(User.email).like(pattern),
+                func.lower(User.name).like(pattern),
+                User.name.like(f"%{text}%"),
+                User.name.like(f"%{text.capitalize()}%"),
+            )
+        )
     page = max(request.args.get("page", 1, type=int), 1)
-    rows = db.session.execute(
-        query.order_by(Organization.path, User.name).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
-    ).scalars().all()
-    return render_template("auth/admin_users.html", users=rows[:PAGE_SIZE], has_more=len(rows) > PAGE_SIZE,
-                           page=page, q=text)
+    rows = (
+        db.session.execute(
+            query.order_by(Organization.path, User.name).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "auth/admin_users.html", users=rows[:PAGE_SIZE], has_more=len(rows) > PAGE_SIZE, page=page, q=text
+    )
 
 
 def user_form(user_id: int | None = None):
@@ -76,19 +89,29 @@ def user_form(user_id: int | None = None):
             form.email.errors.append("Пользователь с такой почтой уже есть.")
         elif user is None and not form.password.data:
             form.password.errors.append("Задайте пароль для новой учётной записи.")
-        elif user is not None and user.id == current_user.id and (
-            form.role.data != "admin" or not form.is_active_account.data
+        elif (
+            user is not None
+            and user.id == current_user.id
+            and (form.role.data != "admin" or not form.is_active_account.data)
         ):
-            form.role.errors.append("Нельзя лишить себя прав администратора или отключить свою учётную запись.")
+            form.role.errors.append(
+                "Нельзя лишить себя прав администратора или отключить свою учётную запись."
+            )
         else:
             organization = db.session.get(Organization, form.organization_id.data)
             if user is None:
-                user = ops.create_user(email, form.name.data, Role(form.role.data), organization, form.password.data)
+                user = ops.create_user(
+                    email, form.name.data, Role(form.role.data), organization, form.password.data
+                )
                 user.position = form.position.data or None
                 user.is_active_account = form.is_active_account.data
-                ops.audit(current_user, "user.create", user, {"role": user.role.value,
-                                                              "organization": organization.short_name},
-                          request.remote_addr or "")
+                ops.audit(
+                    current_user,
+                    "user.create",
+                    user,
+                    {"role": user.role.value, "organization": organization.short_name},
+                    request.remote_addr or "",
+                )
                 message = "Пользователь создан."
             else:
                 before = ops.user_snapshot(user)
@@ -116,11 +139,17 @@ def audit_log():
     scope = user_scope(current_user).full_path
     page = max(request.args.get("page", 1, type=int), 1)
     org_ids = select(Organization.id).where(Organization.path.startswith(scope))
-    entries = db.session.execute(
-        select(AuditEntry).where(or_(AuditEntry.organization_id.in_(org_ids), AuditEntry.actor_id == current_user.id))
-        .order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc())
-        .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
-    ).scalars().all()
-    return render_template("auth/admin_audit.html", entries=entries[:PAGE_SIZE], has_more=len(entries) > PAGE_SIZE,
-                           page=page)
-
+    entries = (
+        db.session.execute(
+            select(AuditEntry)
+            .where(or_(AuditEntry.organization_id.in_(org_ids), AuditEntry.actor_id == current_user.id))
+            .order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc())
+            .limit(PAGE_SIZE + 1)
+            .offset((page - 1) * PAGE_SIZE)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "auth/admin_audit.html", entries=entries[:PAGE_SIZE], has_more=len(entries) > PAGE_SIZE, page=page
+    )

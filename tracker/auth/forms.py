@@ -41,8 +41,6 @@ class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change something."""
 
 
-
-
 def check_password_policy(value: str, minimum: int) -> str | None:
     """Return the Russian reason a password is too weak, or None."""
     if len(value) < minimum:
@@ -55,24 +53,51 @@ def check_password_policy(value: str, minimum: int) -> str | None:
 
 
 # The most common passwords that pass the length rule; a short list is enough to stop the obvious ones.
-WEAK_PASSWORDS = {"password1", "qwerty123", "12345678a", "1q2w3e4r", "1qaz2wsx", "qwerty12", "password123",
-                  "parol123", "admin123", "p@ssw0rd", "passw0rd", "qwertyuiop1"}
+WEAK_PASSWORDS = {
+    "password1",
+    "qwerty123",
+    "12345678a",
+    "1q2w3e4r",
+    "1qaz2wsx",
+    "qwerty12",
+    "password123",
+    "parol123",
+    "admin123",
+    "p@ssw0rd",
+    "passw0rd",
+    "qwertyuiop1",
+}
 
 
 class UserForm(FlaskForm):
     """Create or edit a user (administrators)."""
 
-    email = EmailField("Электронная почта", validators=[DataRequired("Укажите электронную почту."),
-                                                        Email("Некорректный адрес электронной почты.")])
+    email = EmailField(
+        "Электронная почта",
+        validators=[
+            DataRequired("Укажите электронную почту."),
+            Email("Некорректный адрес электронной почты."),
+        ],
+    )
     name = StringField("ФИО", validators=[DataRequired("Укажите ФИО."), Length(max=200)])
     position = StringField("Должность", validators=[Length(max=200)])
-    role = SelectField("Роль", choices={
-        "coordinator": "координатор", "executor": "исполнитель", "school": "представитель школы",
-        "observer": "наблюдатель", "admin": "администратор"})
+    role = SelectField(
+        "Роль",
+        choices={
+            "coordinator": "координатор",
+            "executor": "исполнитель",
+            "school": "представитель школы",
+            "observer": "наблюдатель",
+            "admin": "администратор",
+        },
+    )
     organization_id = SelectField("Организация", coerce=int)
     is_active_account = BooleanField("Учётная запись действует", default=True)
-    password = PasswordField("Пароль", description="Для новой учётной записи — обязательно; при изменении — "
-                                                   "оставьте пустым, чтобы не менять.")
+    password = PasswordField(
+        "Пароль",
+        description="Для новой учётной записи — обязательно; при изменении — "
+        "оставьте пустым, чтобы не менять.",
+    )
 
     def validate_password(self, field: PasswordField) -> None:
         """Apply the password policy when a password is given."""

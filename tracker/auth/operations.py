@@ -130,8 +130,14 @@ def record_attempt(email: str, ip: str, success: bool) -> bool:
     return by_email == MAX_FAILURES_PER_EMAIL
 
 
-def audit(actor: User | None, action: str, target=None, details: dict | None = None, ip: str = "",
-          organization_id: int | None = None) -> AuditEntry:
+def audit(
+    actor: User | None,
+    action: str,
+    target=None,
+    details: dict | None = None,
+    ip: str = "",
+    organization_id: int | None = None,
+) -> AuditEntry:
     """Add an entry to the administrative audit log."""
     entry = AuditEntry(
         actor_id=actor.id if actor else None,
@@ -141,7 +147,9 @@ def audit(actor: User | None, action: str, target=None, details: dict | None = N
         label=(getattr(target, "email", None) or getattr(target, "short_name", None) or "")[:300],
         details=details,
         ip=ip[:64],
-        organization_id=organization_id if organization_id is not None else getattr(target, "organization_id", None),
+        organization_id=organization_id
+        if organization_id is not None
+        else getattr(target, "organization_id", None),
     )
     db.session.add(entry)
     db.session.flush()

@@ -73,12 +73,20 @@ def logout():
 
 def profile():
     """Show the profile with the password form and API tokens."""
-    tokens = db.session.execute(
-        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_dt.desc())
-    ).scalars().all()
+    tokens = (
+        db.session.execute(
+            select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_dt.desc())
+        )
+        .scalars()
+        .all()
+    )
     return render_template(
-        "auth/profile.html", password_form=PasswordForm(), token_form=TokenForm(), tokens=tokens,
-        action_form=EmptyForm(), new_token=session.pop("new_token", None),
+        "auth/profile.html",
+        password_form=PasswordForm(),
+        token_form=TokenForm(),
+        tokens=tokens,
+        action_form=EmptyForm(),
+        new_token=session.pop("new_token", None),
     )
 
 
@@ -94,8 +102,14 @@ def change_password():
             flash("Пароль изменён.", "success")
             return redirect(url_for("auth.profile"))
     tokens = db.session.execute(select(ApiToken).where(ApiToken.user_id == current_user.id)).scalars().all()
-    return render_template("auth/profile.html", password_form=form, token_form=TokenForm(), tokens=tokens,
-                           action_form=EmptyForm(), new_token=None), 422
+    return render_template(
+        "auth/profile.html",
+        password_form=form,
+        token_form=TokenForm(),
+        tokens=tokens,
+        action_form=EmptyForm(),
+        new_token=None,
+    ), 422
 
 
 def create_token():

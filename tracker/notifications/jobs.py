@@ -680,8 +680,9 @@ def _security(user: User, row: OutboxMessage, now: datetime, *, message_id: str)
     """Build a notice to an account owner about a security event (sign-in paused after wrong passwords)."""
     payload = row.payload or {}
     local = row.planned_dt.astimezone(ZoneInfo(user.organization.timezone))
-    rendered = render_email("security", event=payload.get("event"), ip=payload.get("ip", ""), moment=local,
-                            **_common(user))
+    rendered = render_email(
+        "security", event=payload.get("event"), ip=payload.get("ip", ""), moment=local, **_common(user)
+    )
     return _envelope(rendered, user, now, message_id)
 
 

@@ -274,8 +274,13 @@ def queue_security_notice(user: User, event: str, payload: dict[str, Any]) -> Ou
     ).scalar_one_or_none()
     if existing is not None:
         return existing
-    row = OutboxMessage(recipient_id=user.id, kind=MessageKind.security, key=key, planned_dt=now,
-                        payload={"event": event, **payload})
+    row = OutboxMessage(
+        recipient_id=user.id,
+        kind=MessageKind.security,
+        key=key,
+        planned_dt=now,
+        payload={"event": event, **payload},
+    )
     db.session.add(row)
     db.session.flush()
     return row

@@ -14,8 +14,12 @@ def create_organization(
 ) -> Organization:
     """Create an organisation under a parent and set its materialised path."""
     org = Organization(
-        name=name, short_name=short_name, kind=kind, parent_id=parent.id if parent else None,
-        timezone=timezone, code=code,
+        name=name,
+        short_name=short_name,
+        kind=kind,
+        parent_id=parent.id if parent else None,
+        timezone=timezone,
+        code=code,
     )
     db.session.add(org)
     db.session.flush()

@@ -32,8 +32,11 @@ def form(org_id: int | None = None):
     if org_id and org is None:
         abort(404)
     the_form = OrganizationForm(obj=org)
-    the_form.parent_id.choices = {str(o.id): o.short_name for o in orgs if org is None or o.id != org.id
-                                  and not o.path.startswith(org.path)}
+    the_form.parent_id.choices = {
+        str(o.id): o.short_name
+        for o in orgs
+        if org is None or o.id != org.id and not o.path.startswith(org.path)
+    }
     if request.method == "GET":
         if org is None:
             the_form.parent_id.data = request.args.get("parent", type=int) or (orgs[0].id if orgs else None)
@@ -46,27 +49,48 @@ def form(org_id: int | None = None):
         the_form.parent_id.data = org.parent_id or 0
     if the_form.validate_on_submit():
         code = (the_form.code.data or "").strip() or None
-        clash = db.session.execute(select(Organization).where(Organization.code == code)).scalar_one_or_none() \
-            if code else None
+        clash = (
+            db.session.execute(select(Organization).where(Organization.code == code)).scalar_one_or_none()
+            if code
+            else None
+        )
         if clash is not None and clash is not org:
             the_form.code.errors.append("Этот код уже присвоен другой организации.")
         else:
-            fields = {"name": the_form.name.data.strip(), "short_name": the_form.short_name.data.strip(),
-                      "kind": OrgKind(the_form.kind.data), "code": code, "timezone": the_form.timezone.data}
+            fields = {
+                "name": the_form.name.data.strip(),
+                "short_name": the_form.short_name.data.strip(),
+                "kind": OrgKind(the_form.kind.data),
+                "code": code,
+                "timezone": the_form.timezone.data,
+            }
             if org is None:
                 parent = by_id.get(the_form.parent_id.data)
                 if parent is None:
                     abort(404)
-                org = create_organization(fields["name"], fields["short_name"], fields["kind"], parent,
-                                          fields["timezone"], code)
-                audit(current_user, "organization.create", org, {"parent": parent.short_name},
-                      request.remote_addr or "", organization_id=org.id)
+                org = create_organization(
+                    fields["name"], fields["short_name"], fields["kind"], parent, fields["timezone"], code
+                )
+                audit(
+                    current_user,
+                    "organization.create",
+                    org,
+                    {"parent": parent.short_name},
+                    request.remote_addr or "",
+                    organization_id=org.id,
+                )
                 flash("Организация добавлена.", "success")
             else:
                 changed = update_organization(org, **fields)
                 if changed:
-                    audit(current_user, "organization.update", org, changed, request.remote_addr or "",
-                          organization_id=org.id)
+                    audit(
+                        current_user,
+                        "organization.update",
+                        org,
+                        changed,
+                        request.remote_addr or "",
+                        organization_id=org.id,
+                    )
                 flash("Изменения сохранены." if changed else "Изменений нет.", "success")
             db.session.commit()
             return redirect(url_for("admin.organizations"))

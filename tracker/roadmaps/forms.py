@@ -99,7 +99,7 @@ _WINDOW_RE = re.compile(r"(\d{1,2}\.\d{1,2}\.\d{4})(?:\s*(?:-|–|—|\.\.)\s*(\
 
 
 def parse_windows(text: str) -> list[tuple[date, date]]:
-    """Read one window per line, «ДД.ММ.ГГГГ» or «ДД.ММ.ГГГГ – ДД.ММ.ГГГГ»; raise ValueError naming the line."""
+    """Read one window per line («ДД.ММ.ГГГГ» or a range of two); raise ValueError naming the line."""
     windows = []
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()

@@ -445,8 +445,11 @@ def record_revision(
     db.session.execute(
         update(HistoryEntry)
         # Task execution is not a correction of the plan.
-        .where(HistoryEntry.roadmap_id == roadmap.id, HistoryEntry.revision_id.is_(None),
-               HistoryEntry.entity_type != "task")
+        .where(
+            HistoryEntry.roadmap_id == roadmap.id,
+            HistoryEntry.revision_id.is_(None),
+            HistoryEntry.entity_type != "task",
+        )
         .values(revision_id=revision.id)
     )
     record(

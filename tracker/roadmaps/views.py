@@ -4,7 +4,7 @@ from datetime import date
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 
 from tracker.auth.access import (
     can_edit_roadmap,
@@ -40,28 +40,9 @@ from tracker.tasks import operations as task_ops
 from tracker.tasks.models import CLOSED_STATUSES, Task
 from tracker.tasks.queries import completion_marks
 
-PASSPORT_FORM_FIELDS = (
-    "title",
-    "period_start",
-    "period_end",
-    "goal",
-    "tasks_text",
-    "legal_basis",
-    "developers",
-    "executors",
-    "expected_results",
-    "approved_by",
-    "is_acceptance_required",
-)
-ACTIVITY_FORM_FIELDS = (
-    "number",
-    "title",
-    "deadline_text",
-    "responsible",
-    "participants",
-    "result",
-    "control",
-)
+# The form edits every passport field and every activity field except the completion mark.
+PASSPORT_FORM_FIELDS = ops.PASSPORT_FIELDS
+ACTIVITY_FORM_FIELDS = tuple(f for f in ops.ACTIVITY_FIELDS if f != "completion_mark")
 
 
 def index():
@@ -198,23 +179,25 @@ def _subtree(sections: list[Section], root: int) -> set[int]:
     return inside
 
 
-def _task_stats(roadmap: Roadmap) -> dict[int, dict[str, int]]:
-    """Return per activity the number of tasks, closed tasks and overdue tasks, in one query."""
+def _task_stats(roadmap: Roadmap) -> dict[int, dict]:
+    """Return per activity the number of tasks, closed and overdue ones and the next due date, grouped in SQL."""
     today = date.today()
+    closed = Task.status.in_(CLOSED_STATUSES)
     rows = db.session.execute(
-        select(Task.activity_id, Task.status, Task.due, Task.start).where(Task.roadmap_id == roadmap.id)
+        select(
+            Task.activity_id,
+            func.count(Task.id),
+            func.sum(case((closed, 1), else_=0)),
+            func.sum(case((and_(~closed, Task.due < today), 1), else_=0)),
+            func.min(case((and_(~closed, Task.due >= today), Task.due), else_=None)),
+        )
+        .where(Task.roadmap_id == roadmap.id)
+        .group_by(Task.activity_id)
     ).all()
-    stats: dict[int, dict] = {}
-    for activity_id, status, due, start in rows:
-        entry = stats.setdefault(activity_id, {"total": 0, "closed": 0, "overdue": 0, "next": None})
-        entry["total"] += 1
-        if status in CLOSED_STATUSES:
-            entry["closed"] += 1
-        elif due < today:
-            entry["overdue"] += 1
-        elif entry["next"] is None or due < entry["next"]:
-            entry["next"] = due
-    return stats
+    return {
+        activity_id: {"total": total, "closed": done or 0, "overdue": late or 0, "next": upcoming}
+        for activity_id, total, done, late, upcoming in rows
+    }
 
 
 def passport(roadmap_id: int):

@@ -20,8 +20,11 @@ def responsible_org_ids(task_ids: list[int]) -> dict[int, set[int]]:
         select(Task.id, Task.organization_id, ActivityLink.organization_id)
         .outerjoin(
             ActivityLink,
-            and_(ActivityLink.activity_id == Task.activity_id, ActivityLink.role == LinkRole.responsible,
-                 ActivityLink.organization_id.is_not(None)),
+            and_(
+                ActivityLink.activity_id == Task.activity_id,
+                ActivityLink.role == LinkRole.responsible,
+                ActivityLink.organization_id.is_not(None),
+            ),
         )
         .where(Task.id.in_(task_ids))
     ).all()
@@ -44,7 +47,8 @@ def assignees_for_tasks(task_ids: list[int]) -> dict[int, list[User]]:
         return {}
     named: dict[int, list[User]] = {}
     for task_id, user in db.session.execute(
-        select(TaskAssignee.task_id, User).join(User, User.id == TaskAssignee.user_id)
+        select(TaskAssignee.task_id, User)
+        .join(User, User.id == TaskAssignee.user_id)
         .where(TaskAssignee.task_id.in_(task_ids), User.is_active_account.is_(True))
         .order_by(User.name, User.id)
     ):
@@ -55,8 +59,13 @@ def assignees_for_tasks(task_ids: list[int]) -> dict[int, list[User]]:
     by_org: dict[int, list[User]] = {}
     if all_orgs:
         for user in db.session.execute(
-            select(User).where(User.organization_id.in_(all_orgs), User.role.in_(DOING_ROLES),
-                               User.is_active_account.is_(True)).order_by(User.name, User.id)
+            select(User)
+            .where(
+                User.organization_id.in_(all_orgs),
+                User.role.in_(DOING_ROLES),
+                User.is_active_account.is_(True),
+            )
+            .order_by(User.name, User.id)
         ).scalars():
             by_org.setdefault(user.organization_id, []).append(user)
     result = dict(named)
@@ -136,8 +145,10 @@ def roadmap_coordinators(roadmap: Roadmap) -> list[User]:
                 or_(
                     Organization.id.in_(ancestors),
                     # Committees and centres sit beside the schools, under the municipality.
-                    and_(Organization.parent_id.in_(ancestors),
-                         Organization.kind.notin_((OrgKind.school, OrgKind.branch))),
+                    and_(
+                        Organization.parent_id.in_(ancestors),
+                        Organization.kind.notin_((OrgKind.school, OrgKind.branch)),
+                    ),
                 ),
             )
             .order_by(User.name, User.id)
@@ -151,8 +162,10 @@ def controllers_for_tasks(task_ids: list[int]) -> dict[int, list[User]]:
         return {}
     links = db.session.execute(
         select(Task.id, ActivityLink.organization_id, ActivityLink.user_id)
-        .join(ActivityLink,
-              and_(ActivityLink.activity_id == Task.activity_id, ActivityLink.role == LinkRole.control))
+        .join(
+            ActivityLink,
+            and_(ActivityLink.activity_id == Task.activity_id, ActivityLink.role == LinkRole.control),
+        )
         .where(Task.id.in_(task_ids))
     ).all()
     org_ids = {org for _, org, _ in links if org is not None}
@@ -164,16 +177,21 @@ def controllers_for_tasks(task_ids: list[int]) -> dict[int, list[User]]:
         conditions.append(User.id.in_(user_ids))
     users = (
         db.session.execute(
-            select(User).where(or_(*conditions), User.is_active_account.is_(True)).order_by(User.name, User.id)
-        ).scalars().all()
+            select(User)
+            .where(or_(*conditions), User.is_active_account.is_(True))
+            .order_by(User.name, User.id)
+        )
+        .scalars()
+        .all()
         if conditions
         else []
     )
     result: dict[int, list[User]] = {task_id: [] for task_id in task_ids}
     for task_id, org_id, user_id in links:
         for user in users:
-            matches = (user.id == user_id) or (org_id is not None and user.organization_id == org_id
-                                               and user.role in DOING_ROLES)
+            matches = (user.id == user_id) or (
+                org_id is not None and user.organization_id == org_id and user.role in DOING_ROLES
+            )
             if matches and user not in result[task_id]:
                 result[task_id].append(user)
     return result

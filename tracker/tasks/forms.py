@@ -31,7 +31,7 @@ MESSAGES = {
     "empty": "Файл «{name}» пустой.",
     "too_large": "Файл «{name}» больше {limit} МБ.",
     "extension": "Файлы такого типа не принимаются («{name}»). Допустимы PDF, Word, Excel, PowerPoint, "
-                 "OpenDocument, JPEG и PNG.",
+    "OpenDocument, JPEG и PNG.",
     "content": "Содержимое файла «{name}» не соответствует его расширению. Загрузите исходный документ.",
     "link": "Ссылка «{name}» должна начинаться с http:// или https://.",
 }
@@ -80,8 +80,10 @@ class CompleteForm(VersionedForm):
 
     note = TextAreaField(
         "Отметка о выполнении",
-        validators=[DataRequired("Опишите, что сделано: отметка о выполнении обязательна."),
-                    Length(max=5000, message="Не длиннее 5000 символов.")],
+        validators=[
+            DataRequired("Опишите, что сделано: отметка о выполнении обязательна."),
+            Length(max=5000, message="Не длиннее 5000 символов."),
+        ],
         description="Что сделано, когда, каким документом оформлено. Попадёт в отчёт об исполнении.",
     )
     files = MultipleFileField(
@@ -115,8 +117,10 @@ class ReturnForm(VersionedForm):
 
     comment = TextAreaField(
         "Что доработать",
-        validators=[DataRequired("Напишите комментарий: что нужно доработать."),
-                    Length(max=5000, message="Не длиннее 5000 символов.")],
+        validators=[
+            DataRequired("Напишите комментарий: что нужно доработать."),
+            Length(max=5000, message="Не длиннее 5000 символов."),
+        ],
     )
 
 
@@ -134,8 +138,10 @@ class CommentForm(FlaskForm):
 
     body = TextAreaField(
         "Комментарий",
-        validators=[DataRequired("Напишите текст комментария."),
-                    Length(max=5000, message="Не длиннее 5000 символов.")],
+        validators=[
+            DataRequired("Напишите текст комментария."),
+            Length(max=5000, message="Не длиннее 5000 символов."),
+        ],
     )
 
 
@@ -164,7 +170,8 @@ class RescheduleForm(FlaskForm):
 
     due = DateField("Новый срок", validators=[Optional()])
     shift_days = IntegerField(
-        "или сдвинуть на дней", validators=[Optional(), NumberRange(-366, 366, "От −366 до 366 дней.")],
+        "или сдвинуть на дней",
+        validators=[Optional(), NumberRange(-366, 366, "От −366 до 366 дней.")],
         description="Положительное число — позже, отрицательное — раньше.",
     )
     reason = TextAreaField(

@@ -56,8 +56,12 @@ def activity_windows(activity: Activity, roadmap: Roadmap) -> list[tuple[date, d
 
 
 def apply_windows(
-    activity: Activity, roadmap: Roadmap, windows: list[tuple[date, date]], origin: TaskOrigin,
-    existing: list[Task] | None = None, keep_manual: bool = True,
+    activity: Activity,
+    roadmap: Roadmap,
+    windows: list[tuple[date, date]],
+    origin: TaskOrigin,
+    existing: list[Task] | None = None,
+    keep_manual: bool = True,
 ) -> tuple[int, int, int]:
     """Make the activity's tasks match the windows: keep matches, add new, drop untouched, flag touched.
 
@@ -72,9 +76,13 @@ def apply_windows(
     if targeted is not None:
         return targeted
     if existing is None:
-        existing = db.session.execute(
-            select(Task).where(Task.activity_id == activity.id, Task.organization_id.is_(None))
-        ).scalars().all()
+        existing = (
+            db.session.execute(
+                select(Task).where(Task.activity_id == activity.id, Task.organization_id.is_(None))
+            )
+            .scalars()
+            .all()
+        )
     wanted = dict.fromkeys(windows)
     added = removed = flagged = 0
     for task in existing:
@@ -115,9 +123,11 @@ def sync_activity_tasks(
 def sync_roadmap_tasks(roadmap: Roadmap) -> None:
     """Regenerate the tasks of every activity of a roadmap (after its period changed)."""
     activities = db.session.execute(select(Activity).where(Activity.roadmap_id == roadmap.id)).scalars().all()
-    tasks = db.session.execute(
-        select(Task).where(Task.roadmap_id == roadmap.id, Task.organization_id.is_(None))
-    ).scalars().all()
+    tasks = (
+        db.session.execute(select(Task).where(Task.roadmap_id == roadmap.id, Task.organization_id.is_(None)))
+        .scalars()
+        .all()
+    )
     by_activity: dict[int, list[Task]] = {}
     for task in tasks:
         by_activity.setdefault(task.activity_id, []).append(task)
@@ -134,8 +144,16 @@ def override_schedule(
     activity.is_schedule_overridden = True
     apply_windows(activity, roadmap, sorted(set(windows), key=lambda w: (w[1], w[0])), TaskOrigin.manual)
     db.session.flush()
-    record(roadmap.id, user, "activity.schedule_override", "activity", activity.id, activity_label(activity),
-           before, {"windows": _window_strings(activity)})
+    record(
+        roadmap.id,
+        user,
+        "activity.schedule_override",
+        "activity",
+        activity.id,
+        activity_label(activity),
+        before,
+        {"windows": _window_strings(activity)},
+    )
 
 
 def clear_override(user: User, roadmap: Roadmap, activity: Activity) -> None:
@@ -143,15 +161,24 @@ def clear_override(user: User, roadmap: Roadmap, activity: Activity) -> None:
     before = {"windows": _window_strings(activity)}
     activity.is_schedule_overridden = False
     sync_activity_tasks(activity, roadmap, keep_manual=False)
-    record(roadmap.id, user, "activity.schedule_reset", "activity", activity.id, activity_label(activity),
-           before, {"windows": _window_strings(activity)})
+    record(
+        roadmap.id,
+        user,
+        "activity.schedule_reset",
+        "activity",
+        activity.id,
+        activity_label(activity),
+        before,
+        {"windows": _window_strings(activity)},
+    )
 
 
 def _window_strings(activity: Activity) -> list[str]:
     """Return the activity's current task windows as text for history."""
     db.session.flush()
     rows = db.session.execute(
-        select(Task.start, Task.due).where(Task.activity_id == activity.id, Task.organization_id.is_(None))
+        select(Task.start, Task.due)
+        .where(Task.activity_id == activity.id, Task.organization_id.is_(None))
         .order_by(Task.due, Task.start)
     ).all()
     return [f"{s.isoformat()}..{d.isoformat()}" for s, d in rows]
@@ -174,11 +201,13 @@ def task_label(task: Task) -> str:
     return f"{label} {task.label}".strip()[:500] if task.label else label
 
 
-def _record(user: User | None, task: Task, action: str, before: dict | None, after: dict | None,
-            now: datetime) -> None:
+def _record(
+    user: User | None, task: Task, action: str, before: dict | None, after: dict | None, now: datetime
+) -> None:
     """Add a task event to the history, stamped with the moment of the change."""
-    entry = record(task.roadmap_id, user, action, "task", task.id, task_label(task), before, after,
-                   task_id=task.id)
+    entry = record(
+        task.roadmap_id, user, action, "task", task.id, task_label(task), before, after, task_id=task.id
+    )
     entry.created_dt = now
 
 
@@ -232,8 +261,9 @@ def _comment(user: User, task: Task, body: str, action: str, now: datetime) -> T
 
 
 @_conflict_safe
-def start_task(user: User, task: Task, expected_version: int | None = None,
-               now: datetime | None = None) -> None:
+def start_task(
+    user: User, task: Task, expected_version: int | None = None, now: datetime | None = None
+) -> None:
     """Take a planned task into work."""
     now = now or utcnow()
     target = _begin(task, "start", expected_version)
@@ -245,8 +275,14 @@ def start_task(user: User, task: Task, expected_version: int | None = None,
 
 @_conflict_safe
 def complete_task(
-    user: User, task: Task, roadmap: Roadmap, note: str, files: list[StoredFile], links: list[str],
-    expected_version: int | None = None, now: datetime | None = None,
+    user: User,
+    task: Task,
+    roadmap: Roadmap,
+    note: str,
+    files: list[StoredFile],
+    links: list[str],
+    expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> TaskStatus:
     """Report a task done with a note and evidence; it waits for acceptance unless the roadmap needs none."""
     now = now or utcnow()
@@ -263,15 +299,31 @@ def complete_task(
     task.accepted_dt = None
     names = []
     for stored in files:
-        db.session.add(Evidence(
-            task_id=task.id, kind=EvidenceKind.file, original_filename=stored.original_filename,
-            stored_name=stored.stored_name, size=stored.size, sha256=stored.sha256,
-            content_type=stored.content_type, uploaded_by_id=user.id, created_dt=now,
-        ))
+        db.session.add(
+            Evidence(
+                task_id=task.id,
+                kind=EvidenceKind.file,
+                original_filename=stored.original_filename,
+                stored_name=stored.stored_name,
+                size=stored.size,
+                sha256=stored.sha256,
+                content_type=stored.content_type,
+                uploaded_by_id=user.id,
+                created_dt=now,
+            )
+        )
         names.append(stored.original_filename)
     for url in links:
-        db.session.add(Evidence(task_id=task.id, kind=EvidenceKind.link, original_filename=url[:500], url=url,
-                                uploaded_by_id=user.id, created_dt=now))
+        db.session.add(
+            Evidence(
+                task_id=task.id,
+                kind=EvidenceKind.link,
+                original_filename=url[:500],
+                url=url,
+                uploaded_by_id=user.id,
+                created_dt=now,
+            )
+        )
         names.append(url)
     _flush()
     after = {"status": target.value, "note": note}
@@ -282,8 +334,13 @@ def complete_task(
 
 
 @_conflict_safe
-def accept_task(user: User, task: Task, comment: str = "", expected_version: int | None = None,
-                now: datetime | None = None) -> None:
+def accept_task(
+    user: User,
+    task: Task,
+    comment: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> None:
     """Accept a submitted task: it is done."""
     now = now or utcnow()
     target = _begin(task, "accept", expected_version)
@@ -298,8 +355,9 @@ def accept_task(user: User, task: Task, comment: str = "", expected_version: int
 
 
 @_conflict_safe
-def return_task(user: User, task: Task, comment: str, expected_version: int | None = None,
-                now: datetime | None = None) -> None:
+def return_task(
+    user: User, task: Task, comment: str, expected_version: int | None = None, now: datetime | None = None
+) -> None:
     """Send a submitted task back for rework with a comment saying what to fix."""
     now = now or utcnow()
     target = _begin(task, "return", expected_version)
@@ -308,12 +366,19 @@ def return_task(user: User, task: Task, comment: str, expected_version: int | No
     task.completed_dt = None
     _flush()
     _comment(user, task, body, "return", now)
-    _record(user, task, "task.return", {"status": TaskStatus.submitted.value},
-            {"status": target.value, "comment": body}, now)
+    _record(
+        user,
+        task,
+        "task.return",
+        {"status": TaskStatus.submitted.value},
+        {"status": target.value, "comment": body},
+        now,
+    )
 
 
-def _close_with_reason(user: User, task: Task, action: str, reason: str, expected_version: int | None,
-                       now: datetime | None) -> None:
+def _close_with_reason(
+    user: User, task: Task, action: str, reason: str, expected_version: int | None, now: datetime | None
+) -> None:
     """Mark a task not done or cancelled; the reason goes into the yearly report."""
     now = now or utcnow()
     target = _begin(task, action, expected_version)
@@ -328,22 +393,25 @@ def _close_with_reason(user: User, task: Task, action: str, reason: str, expecte
 
 
 @_conflict_safe
-def mark_not_done(user: User, task: Task, reason: str, expected_version: int | None = None,
-                  now: datetime | None = None) -> None:
+def mark_not_done(
+    user: User, task: Task, reason: str, expected_version: int | None = None, now: datetime | None = None
+) -> None:
     """Record that a task was not done, and why."""
     _close_with_reason(user, task, "not_done", reason, expected_version, now)
 
 
 @_conflict_safe
-def cancel_task(user: User, task: Task, reason: str, expected_version: int | None = None,
-                now: datetime | None = None) -> None:
+def cancel_task(
+    user: User, task: Task, reason: str, expected_version: int | None = None, now: datetime | None = None
+) -> None:
     """Cancel a task that is no longer needed, with the reason."""
     _close_with_reason(user, task, "cancel", reason, expected_version, now)
 
 
 @_conflict_safe
-def reopen_task(user: User, task: Task, reason: str, expected_version: int | None = None,
-                now: datetime | None = None) -> None:
+def reopen_task(
+    user: User, task: Task, reason: str, expected_version: int | None = None, now: datetime | None = None
+) -> None:
     """Take a closed task back into work, saying why."""
     now = now or utcnow()
     target = _begin(task, "reopen", expected_version)
@@ -368,8 +436,9 @@ def add_comment(user: User, task: Task, body: str, now: datetime | None = None) 
 
 
 @_conflict_safe
-def assign_tasks(user: User, tasks: list[Task], people: list[User], mode: str,
-                 now: datetime | None = None) -> int:
+def assign_tasks(
+    user: User, tasks: list[Task], people: list[User], mode: str, now: datetime | None = None
+) -> int:
     """Name people on tasks: replace the named ones, add to them, or go back to the default organisations.
 
     Return the number of tasks whose people changed.
@@ -380,7 +449,8 @@ def assign_tasks(user: User, tasks: list[Task], people: list[User], mode: str,
     ids = [t.id for t in tasks]
     current: dict[int, dict[int, str]] = {t: {} for t in ids}
     for task_id, person_id, name in db.session.execute(
-        select(TaskAssignee.task_id, User.id, User.name).join(User, User.id == TaskAssignee.user_id)
+        select(TaskAssignee.task_id, User.id, User.name)
+        .join(User, User.id == TaskAssignee.user_id)
         .where(TaskAssignee.task_id.in_(ids))
     ):
         current[task_id][person_id] = name
@@ -395,22 +465,37 @@ def assign_tasks(user: User, tasks: list[Task], people: list[User], mode: str,
             after = before | {p.id: p.name for p in people}
         if set(after) == set(before):
             continue
-        db.session.execute(delete(TaskAssignee).where(
-            TaskAssignee.task_id == task.id, TaskAssignee.user_id.notin_(list(after))
-        ))
+        db.session.execute(
+            delete(TaskAssignee).where(
+                TaskAssignee.task_id == task.id, TaskAssignee.user_id.notin_(list(after))
+            )
+        )
         for person_id in set(after) - set(before):
-            db.session.add(TaskAssignee(task_id=task.id, user_id=person_id, assigned_by_id=user.id,
-                                        created_dt=now))
-        _record(user, task, "task.assign", {"assignees": sorted(before.values())},
-                {"assignees": sorted(after.values())}, now)
+            db.session.add(
+                TaskAssignee(task_id=task.id, user_id=person_id, assigned_by_id=user.id, created_dt=now)
+            )
+        _record(
+            user,
+            task,
+            "task.assign",
+            {"assignees": sorted(before.values())},
+            {"assignees": sorted(after.values())},
+            now,
+        )
         changed += 1
     db.session.flush()
     return changed
 
 
 @_conflict_safe
-def reschedule_tasks(user: User, tasks: list[Task], reason: str, due: date | None = None,
-                     shift_days: int | None = None, now: datetime | None = None) -> int:
+def reschedule_tasks(
+    user: User,
+    tasks: list[Task],
+    reason: str,
+    due: date | None = None,
+    shift_days: int | None = None,
+    now: datetime | None = None,
+) -> int:
     """Move the due dates of open tasks to a date or by a number of days, with a reason kept in history.
 
     Closed tasks are left as they are; return the number of tasks moved.

@@ -191,9 +191,18 @@ class OverviewGroup:
     schools: list[SchoolRow] = field(default_factory=list)
     schools_total: Counts = field(default_factory=Counts)
 
+    @property
+    def municipal_total(self) -> Counts:
+        """Return the sum over the municipal bodies' roadmaps."""
+        total = Counts()
+        for _, counts in self.municipal:
+            total.merge(counts)
+        return total
 
-def rollup(organizations: list, roadmaps: list, per_roadmap: Mapping[int, Counts],
-           targeted: Mapping[int, Counts]) -> list[OverviewGroup]:
+
+def rollup(
+    organizations: list, roadmaps: list, per_roadmap: Mapping[int, Counts], targeted: Mapping[int, Counts]
+) -> list[OverviewGroup]:
     """Group roadmaps under their municipality: the bodies' roadmaps, then every school, lagging first."""
     areas = [o for o in organizations if o.kind.value in ("municipality", "region")]
 

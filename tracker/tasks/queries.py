@@ -84,8 +84,9 @@ def my_tasks(user: User, today: date) -> dict[str, Group]:
         "later": _group(open_mine.where(Task.due > week_end), by_due, LATER_LIMIT),
         "submitted": _group(mine.where(Task.status == TaskStatus.submitted), by_due, MY_GROUP_LIMIT),
         "to_accept": _group(to_accept, (Task.completed_dt, Task.id), MY_GROUP_LIMIT),
-        "closed": _group(mine.where(Task.status.in_(CLOSED_STATUSES)),
-                         (Task.updated_dt.desc(), Task.id.desc()), DONE_LIMIT),
+        "closed": _group(
+            mine.where(Task.status.in_(CLOSED_STATUSES)), (Task.updated_dt.desc(), Task.id.desc()), DONE_LIMIT
+        ),
     }
 
 
@@ -96,18 +97,34 @@ def visible_roadmaps_in(user: User, statuses) -> Select:
 
 def task_details(task: Task) -> dict:
     """Return a task's evidence, comments and history, oldest first."""
-    evidence = db.session.execute(
-        select(Evidence).options(joinedload(Evidence.uploaded_by))
-        .where(Evidence.task_id == task.id).order_by(Evidence.created_dt, Evidence.id)
-    ).scalars().all()
-    comments = db.session.execute(
-        select(TaskComment).where(TaskComment.task_id == task.id)
-        .order_by(TaskComment.created_dt, TaskComment.id)
-    ).scalars().all()
-    history = db.session.execute(
-        select(HistoryEntry).where(HistoryEntry.task_id == task.id)
-        .order_by(HistoryEntry.created_dt, HistoryEntry.id)
-    ).scalars().all()
+    evidence = (
+        db.session.execute(
+            select(Evidence)
+            .options(joinedload(Evidence.uploaded_by))
+            .where(Evidence.task_id == task.id)
+            .order_by(Evidence.created_dt, Evidence.id)
+        )
+        .scalars()
+        .all()
+    )
+    comments = (
+        db.session.execute(
+            select(TaskComment)
+            .where(TaskComment.task_id == task.id)
+            .order_by(TaskComment.created_dt, TaskComment.id)
+        )
+        .scalars()
+        .all()
+    )
+    history = (
+        db.session.execute(
+            select(HistoryEntry)
+            .where(HistoryEntry.task_id == task.id)
+            .order_by(HistoryEntry.created_dt, HistoryEntry.id)
+        )
+        .scalars()
+        .all()
+    )
     return {"evidence": list(evidence), "comments": list(comments), "history": list(history)}
 
 
@@ -144,23 +161,29 @@ def filtered_tasks(roadmap: Roadmap, flt: TaskFilter, today: date) -> Select:
     if flt.due_to:
         query = query.where(Task.due <= flt.due_to)
     if flt.direction:
-        query = query.where(Task.activity_id.in_(
-            select(Activity.id).where(Activity.roadmap_id == roadmap.id,
-                                      Activity.section_id.in_(section_subtree(roadmap.id, flt.direction)))
-        ))
+        query = query.where(
+            Task.activity_id.in_(
+                select(Activity.id).where(
+                    Activity.roadmap_id == roadmap.id,
+                    Activity.section_id.in_(section_subtree(roadmap.id, flt.direction)),
+                )
+            )
+        )
     if flt.organization:
         responsible = select(ActivityLink.activity_id).where(
             ActivityLink.role == LinkRole.responsible, ActivityLink.organization_id == flt.organization
         )
-        query = query.where(or_(
-            Task.organization_id == flt.organization,
-            (Task.organization_id.is_(None)) & Task.activity_id.in_(responsible),
-        ))
+        query = query.where(
+            or_(
+                Task.organization_id == flt.organization,
+                (Task.organization_id.is_(None)) & Task.activity_id.in_(responsible),
+            )
+        )
     if flt.text:
         found = Activity.search_text.contains(normalize_text(flt.text), autoescape=True)
-        query = query.where(Task.activity_id.in_(
-            select(Activity.id).where(Activity.roadmap_id == roadmap.id, found)
-        ))
+        query = query.where(
+            Task.activity_id.in_(select(Activity.id).where(Activity.roadmap_id == roadmap.id, found))
+        )
     return query.order_by(Task.due, Task.id)
 
 
@@ -189,8 +212,9 @@ def _grouped_counts(keys: list, where: list, today: date) -> list[tuple]:
     inner = select(*keys, Task.status.label("status"), late.label("is_late")).where(*where).subquery()
     columns = [inner.c[column.key if hasattr(column, "key") else column.name] for column in keys]
     return db.session.execute(
-        select(*columns, inner.c.status, inner.c.is_late, func.count())
-        .group_by(*columns, inner.c.status, inner.c.is_late)
+        select(*columns, inner.c.status, inner.c.is_late, func.count()).group_by(
+            *columns, inner.c.status, inner.c.is_late
+        )
     ).all()
 
 
@@ -202,15 +226,20 @@ def activity_status_rows(roadmap_id: int, today: date) -> list[tuple]:
 def roadmap_structure(roadmap_id: int) -> tuple[list[Section], dict[int, int | None], dict[int, list[int]]]:
     """Return the roadmap's sections, each activity's section and each activity's responsible bodies."""
     sections = list(db.session.execute(select(Section).where(Section.roadmap_id == roadmap_id)).scalars())
-    activity_section = dict(db.session.execute(
-        select(Activity.id, Activity.section_id).where(Activity.roadmap_id == roadmap_id)
-    ).all())
+    activity_section = dict(
+        db.session.execute(
+            select(Activity.id, Activity.section_id).where(Activity.roadmap_id == roadmap_id)
+        ).all()
+    )
     responsible: dict[int, list[int]] = {}
     for activity_id, org_id in db.session.execute(
         select(ActivityLink.activity_id, ActivityLink.organization_id)
         .join(Activity, Activity.id == ActivityLink.activity_id)
-        .where(Activity.roadmap_id == roadmap_id, ActivityLink.role == LinkRole.responsible,
-               ActivityLink.organization_id.is_not(None))
+        .where(
+            Activity.roadmap_id == roadmap_id,
+            ActivityLink.role == LinkRole.responsible,
+            ActivityLink.organization_id.is_not(None),
+        )
     ):
         responsible.setdefault(activity_id, []).append(org_id)
     return sections, activity_section, responsible
@@ -230,9 +259,12 @@ def overdue_tasks(roadmap_id: int, today: date, limit: int, offset: int = 0) -> 
     query = select(Task).where(
         Task.roadmap_id == roadmap_id, Task.due < today, Task.status.notin_(CLOSED_STATUSES)
     )
-    tasks = db.session.execute(
-        with_details(query).order_by(Task.due, Task.id).limit(limit).offset(offset)
-    ).unique().scalars().all()
+    tasks = (
+        db.session.execute(with_details(query).order_by(Task.due, Task.id).limit(limit).offset(offset))
+        .unique()
+        .scalars()
+        .all()
+    )
     return list(tasks), _count(query)
 
 
@@ -289,12 +321,23 @@ def completion_marks(roadmap: Roadmap) -> dict[int, list[Mark]]:
     roadmap_id = roadmap.id
     zone = ZoneInfo(roadmap.organization.timezone)
     reported = (TaskStatus.done, TaskStatus.submitted, TaskStatus.not_done)
-    rank = func.row_number().over(
-        partition_by=Task.activity_id, order_by=(Task.due.desc(), Task.id.desc())
-    ).label("rank")
+    rank = (
+        func.row_number()
+        .over(partition_by=Task.activity_id, order_by=(Task.due.desc(), Task.id.desc()))
+        .label("rank")
+    )
     inner = (
-        select(Task.id, Task.activity_id, Task.status, Task.due, Task.completed_dt, Task.note, Task.reason,
-               Task.label, rank)
+        select(
+            Task.id,
+            Task.activity_id,
+            Task.status,
+            Task.due,
+            Task.completed_dt,
+            Task.note,
+            Task.reason,
+            Task.label,
+            rank,
+        )
         .where(Task.roadmap_id == roadmap_id, Task.status.in_(reported))
         .subquery()
     )
@@ -304,18 +347,24 @@ def completion_marks(roadmap: Roadmap) -> dict[int, list[Mark]]:
     evidence: dict[int, list[Evidence]] = {}
     if rows:
         for item in db.session.execute(
-            select(Evidence).where(Evidence.task_id.in_([r.id for r in rows]))
+            select(Evidence)
+            .where(Evidence.task_id.in_([r.id for r in rows]))
             .order_by(Evidence.kind, Evidence.id)
         ).scalars():
             evidence.setdefault(item.task_id, []).append(item)
     marks: dict[int, list[Mark]] = {}
     for row in rows:
-        marks.setdefault(row.activity_id, []).append(Mark(
-            task_id=row.id, status=getattr(row.status, "value", row.status), due=row.due,
-            # The day as the municipality lived it, not the UTC date.
-            completed=row.completed_dt.astimezone(zone).date() if row.completed_dt else None,
-            note=row.note or "",
-            reason=row.reason or "", label=row.label or "", evidence=evidence.get(row.id, []),
-        ))
+        marks.setdefault(row.activity_id, []).append(
+            Mark(
+                task_id=row.id,
+                status=getattr(row.status, "value", row.status),
+                due=row.due,
+                # The day as the municipality lived it, not the UTC date.
+                completed=row.completed_dt.astimezone(zone).date() if row.completed_dt else None,
+                note=row.note or "",
+                reason=row.reason or "",
+                label=row.label or "",
+                evidence=evidence.get(row.id, []),
+            )
+        )
     return marks
-

@@ -60,7 +60,9 @@ def mine():
     groups = queries.my_tasks(current_user, today)
     tasks = [t for g in groups.values() for t in g.tasks]
     return render_template(
-        "tasks/mine.html", groups=groups, today=today,
+        "tasks/mine.html",
+        groups=groups,
+        today=today,
         assignees=assignees_for_tasks(list({t.id for t in tasks})),
     )
 
@@ -109,8 +111,7 @@ def _render_task(task: Task, roadmap: Roadmap, overrides: dict | None = None, st
         acceptors=acceptors_for_tasks([task])[task.id] if roadmap.is_acceptance_required else [],
         submitted_by=names.get(task.submitted_by_id),
         accepted_by=names.get(task.accepted_by_id),
-        removable={e.id for e in details["evidence"]
-                   if may_remove_evidence(current_user, task, e, actions)},
+        removable={e.id for e in details["evidence"] if may_remove_evidence(current_user, task, e, actions)},
         max_upload_mb=current_app.config["MAX_UPLOAD_MB"],
         accept_attribute=ACCEPT_ATTRIBUTE,
         today=_today(),
@@ -182,8 +183,15 @@ def complete(task_id: int):
         form.files.errors = [upload_message(error)]
         return _render_task(task, roadmap, {"complete": form}, 413 if error.code == "too_large" else 422)
     try:
-        status = ops.complete_task(current_user, task, roadmap, form.note.data, stored,
-                                   parse_links(form.links.data), form.expected_version)
+        status = ops.complete_task(
+            current_user,
+            task,
+            roadmap,
+            form.note.data,
+            stored,
+            parse_links(form.links.data),
+            form.expected_version,
+        )
         db.session.commit()
     except ops.TaskError as err:
         remove_stored(current_app.config["UPLOAD_DIR"], [s.stored_name for s in stored])
@@ -198,23 +206,38 @@ def complete(task_id: int):
 
 # Status changes taken from a form: (form class, operation, success message).
 _STATUS_ACTIONS = {
-    "start": (VersionedForm, lambda task, form: ops.start_task(current_user, task, form.expected_version),
-              "Задача взята в работу."),
-    "accept": (AcceptForm, lambda task, form: ops.accept_task(current_user, task, form.comment.data or "",
-                                                              form.expected_version),
-               "Выполнение принято."),
-    "return": (ReturnForm, lambda task, form: ops.return_task(current_user, task, form.comment.data,
-                                                              form.expected_version),
-               "Задача возвращена на доработку."),
-    "not_done": (ReasonForm, lambda task, form: ops.mark_not_done(current_user, task, form.reason.data,
-                                                                  form.expected_version),
-                 "Задача отмечена как невыполненная; причина попадёт в отчёт."),
-    "cancel": (ReasonForm, lambda task, form: ops.cancel_task(current_user, task, form.reason.data,
-                                                              form.expected_version),
-               "Задача отменена."),
-    "reopen": (ReasonForm, lambda task, form: ops.reopen_task(current_user, task, form.reason.data,
-                                                              form.expected_version),
-               "Задача снова в работе."),
+    "start": (
+        VersionedForm,
+        lambda task, form: ops.start_task(current_user, task, form.expected_version),
+        "Задача взята в работу.",
+    ),
+    "accept": (
+        AcceptForm,
+        lambda task, form: ops.accept_task(
+            current_user, task, form.comment.data or "", form.expected_version
+        ),
+        "Выполнение принято.",
+    ),
+    "return": (
+        ReturnForm,
+        lambda task, form: ops.return_task(current_user, task, form.comment.data, form.expected_version),
+        "Задача возвращена на доработку.",
+    ),
+    "not_done": (
+        ReasonForm,
+        lambda task, form: ops.mark_not_done(current_user, task, form.reason.data, form.expected_version),
+        "Задача отмечена как невыполненная; причина попадёт в отчёт.",
+    ),
+    "cancel": (
+        ReasonForm,
+        lambda task, form: ops.cancel_task(current_user, task, form.reason.data, form.expected_version),
+        "Задача отменена.",
+    ),
+    "reopen": (
+        ReasonForm,
+        lambda task, form: ops.reopen_task(current_user, task, form.reason.data, form.expected_version),
+        "Задача снова в работе.",
+    ),
 }
 
 
@@ -289,8 +312,9 @@ def reschedule(task_id: int):
     if not form.validate_on_submit():
         return _render_task(task, roadmap, {"reschedule": form}, 422)
     try:
-        moved = ops.reschedule_tasks(current_user, [task], form.reason.data, form.due.data,
-                                     form.shift_days.data or None)
+        moved = ops.reschedule_tasks(
+            current_user, [task], form.reason.data, form.due.data, form.shift_days.data or None
+        )
         db.session.commit()
     except ops.TaskError as err:
         return _after_error(task, roadmap, err, "reschedule", form)
@@ -312,8 +336,9 @@ def _send_evidence(item):
     """Answer the stored file of a piece of evidence, or 404 when it is a link or the file is gone."""
     response = None
     if item.stored_name:
-        response = send_stored(current_app.config["UPLOAD_DIR"], item.stored_name, item.original_filename,
-                               item.content_type)
+        response = send_stored(
+            current_app.config["UPLOAD_DIR"], item.stored_name, item.original_filename, item.content_type
+        )
     if response is None:
         abort(404)
     return response
@@ -371,9 +396,12 @@ def roadmap_tasks(roadmap_id: int):
     flt = _filters()
     page = max(request.args.get("page", 1, type=int), 1)
     query = queries.filtered_tasks(roadmap, flt, today)
-    tasks = db.session.execute(
-        queries.with_details(query).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
-    ).unique().scalars().all()
+    tasks = (
+        db.session.execute(queries.with_details(query).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE))
+        .unique()
+        .scalars()
+        .all()
+    )
     has_more = len(tasks) > PAGE_SIZE
     tasks = list(tasks[:PAGE_SIZE])
     can_coordinate = can_edit_roadmap(current_user, roadmap)
@@ -413,9 +441,11 @@ def bulk(roadmap_id: int):
                 flash(error, "danger")
         return redirect(back)
     ids = set(form.task_ids.data)
-    tasks = db.session.execute(
-        select(Task).where(Task.id.in_(ids), Task.roadmap_id == roadmap.id)
-    ).scalars().all()
+    tasks = (
+        db.session.execute(select(Task).where(Task.id.in_(ids), Task.roadmap_id == roadmap.id))
+        .scalars()
+        .all()
+    )
     if len(tasks) != len(ids):
         # A ticked id from another roadmap or scope is a forged request.
         abort(404)
@@ -428,8 +458,9 @@ def bulk(roadmap_id: int):
         if not sub.validate():
             flash("Выберите хотя бы одного исполнителя.", "danger")
             return redirect(back)
-        changed = ops.assign_tasks(current_user, list(tasks), _people(roadmap, sub.people.data or []),
-                                   sub.mode.data)
+        changed = ops.assign_tasks(
+            current_user, list(tasks), _people(roadmap, sub.people.data or []), sub.mode.data
+        )
         db.session.commit()
         flash(f"Исполнители назначены, изменено задач: {changed}.", "success")
     elif action == "reschedule":
@@ -440,8 +471,9 @@ def bulk(roadmap_id: int):
                     flash(error, "danger")
             return redirect(back)
         try:
-            moved = ops.reschedule_tasks(current_user, list(tasks), sub.reason.data, sub.due.data,
-                                         sub.shift_days.data or None)
+            moved = ops.reschedule_tasks(
+                current_user, list(tasks), sub.reason.data, sub.due.data, sub.shift_days.data or None
+            )
             db.session.commit()
         except ops.TaskError as err:
             db.session.rollback()
@@ -500,9 +532,11 @@ def roadmap_timeline(roadmap_id: int):
         year = today.year if today.year in years else years[0]
     grid = progress.timeline(queries.timeline_rows(roadmap.id, year, today))
     sections = list(db.session.execute(select(Section).where(Section.roadmap_id == roadmap.id)).scalars())
-    activities = list(db.session.execute(
-        select(Activity).where(Activity.roadmap_id == roadmap.id, Activity.id.in_(list(grid) or [0]))
-    ).scalars())
+    activities = list(
+        db.session.execute(
+            select(Activity).where(Activity.roadmap_id == roadmap.id, Activity.id.in_(list(grid) or [0]))
+        ).scalars()
+    )
     return render_template(
         "tasks/timeline.html",
         roadmap=roadmap,
@@ -517,9 +551,15 @@ def roadmap_timeline(roadmap_id: int):
 def overview():
     """Roll up the roadmaps of the user's scope: municipal ones, and per school its own and targeted tasks."""
     today = _today()
-    roadmaps = db.session.execute(
-        visible_roadmaps(current_user).where(Roadmap.status.in_(WORKING_ROADMAP_STATUSES)).order_by(Roadmap.title)
-    ).scalars().all()
+    roadmaps = (
+        db.session.execute(
+            visible_roadmaps(current_user)
+            .where(Roadmap.status.in_(WORKING_ROADMAP_STATUSES))
+            .order_by(Roadmap.title)
+        )
+        .scalars()
+        .all()
+    )
     ids = [r.id for r in roadmaps]
     organizations = db.session.execute(visible_organizations(current_user).order_by("path")).scalars().all()
     groups = progress.rollup(
@@ -528,4 +568,10 @@ def overview():
         progress.counts_by(queries.roadmap_status_rows(ids, today), lambda row: row[0]),
         progress.counts_by(queries.targeted_status_rows(ids, today), lambda row: row[0]),
     )
-    return render_template("tasks/overview.html", groups=groups, today=today)
+    selected = request.args.get("municipality", type=int)
+    # A region holds dozens of municipalities: it shows one line each, and a municipality's detail on demand.
+    summary = len(groups) > 1 and selected is None
+    if selected is not None:
+        groups = [g for g in groups if g.municipality is not None and g.municipality.id == selected]
+    return render_template("tasks/overview.html", groups=groups, today=today, summary=summary,
+                           selected=selected)
