@@ -157,3 +157,17 @@ def test_feed_event_sequence_grows_with_changes(client, remind_world, remind_tas
     assert int(second["SEQUENCE"]) == int(first["SEQUENCE"]) + 1
     assert second.decoded("DTSTART") == date(2027, 3, 16)
     assert second.decoded("DTSTAMP") > CREATED
+
+
+def test_feed_is_rebuilt_when_what_it_shows_changes(client, remind_world, remind_task):
+    task = remind_task(date(2027, 3, 9))
+    url = path(calendar_url(remind_world["executor"]))
+    uid = f"task-{task.id}@tracker.test"
+    first = client.get(url).data
+    assert client.get(url).data == first
+    task.activity.title = "Новое название мероприятия"
+    db.session.commit()
+    assert "Новое название мероприятия" in str(events(client.get(url).data)[uid]["SUMMARY"])
+    task.status = TaskStatus.done
+    db.session.commit()
+    assert uid not in events(client.get(url).data)

@@ -1,12 +1,13 @@
 """Calendar feeds: their secret links and their contents (personal, per roadmap, one task)."""
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import current_app, get_template_attribute
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tracker.auth.models import User
 from tracker.extensions import db
@@ -143,8 +144,33 @@ def personal_feed(user: User) -> bytes:
         .where(Task.status.in_(FEED_STATUSES), Roadmap.status.notin_(SILENT_ROADMAP_STATUSES))
         .order_by(Task.due, Task.id)
     )
+    # Calendar clients poll the same feed again and again: a cheap aggregate over the same rows tells
+    # whether anything shown has changed, and only then is the feed rebuilt.
+    fingerprint = db.session.execute(
+        query.with_only_columns(
+            func.count(Task.id),
+            func.sum(Task.id),
+            func.max(Task.updated_dt),
+            func.max(Activity.updated_dt),
+            func.max(Roadmap.updated_dt),
+        ).order_by(None)
+    ).one()
+    key = (user.id, user.calendar_key, user.name, user.organization.timezone, *fingerprint)
+    cached = _FEED_CACHE.get(key)
+    if cached is not None:
+        _FEED_CACHE.move_to_end(key)
+        return cached
     name = get_template_attribute("notifications/calendar.txt", "personal_name")(user)
-    return _feed(str(name).strip(), db.session.execute(query), user.organization.timezone, True)
+    body = _feed(str(name).strip(), db.session.execute(query), user.organization.timezone, True)
+    _FEED_CACHE[key] = body
+    while len(_FEED_CACHE) > _FEED_CACHE_SIZE:
+        _FEED_CACHE.popitem(last=False)
+    return body
+
+
+# Built feeds of this process, most recently used last; the key holds everything the bytes depend on.
+_FEED_CACHE: OrderedDict[tuple, bytes] = OrderedDict()
+_FEED_CACHE_SIZE = 256
 
 
 def roadmap_feed(roadmap: Roadmap) -> bytes:
