@@ -1,4 +1,4 @@
-"""A coordinator imports a roadmap from Word, fixes flagged deadlines and downloads every report, in Chromium."""
+"""In Chromium: a coordinator imports a roadmap, fixes flagged deadlines and downloads every report."""
 
 import io
 from pathlib import Path
@@ -36,7 +36,8 @@ def test_fix_a_deadline_flagged_for_review(page, demo):
     page.click("button:has-text('Сохранить сроки')")
     page.wait_for_url("**/review")
     page.wait_for_selector("text=Сроки заданы вручную")
-    assert page.locator("tr", has_text="По плану ГАУ ИО ЦОПМКиМКО").locator("text=заданы вручную").count() == 1
+    fixed = page.locator("tr", has_text="По плану ГАУ ИО ЦОПМКиМКО")
+    assert fixed.locator("text=заданы вручную").count() == 1
 
 
 def test_download_each_report(page, demo):

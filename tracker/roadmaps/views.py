@@ -180,7 +180,7 @@ def _subtree(sections: list[Section], root: int) -> set[int]:
 
 
 def _task_stats(roadmap: Roadmap) -> dict[int, dict]:
-    """Return per activity the number of tasks, closed and overdue ones and the next due date, grouped in SQL."""
+    """Return per activity its number of tasks, closed and overdue ones and the next due date (in SQL)."""
     today = date.today()
     closed = Task.status.in_(CLOSED_STATUSES)
     rows = db.session.execute(

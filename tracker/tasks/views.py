@@ -573,5 +573,6 @@ def overview():
     summary = len(groups) > 1 and selected is None
     if selected is not None:
         groups = [g for g in groups if g.municipality is not None and g.municipality.id == selected]
-    return render_template("tasks/overview.html", groups=groups, today=today, summary=summary,
-                           selected=selected)
+    return render_template(
+        "tasks/overview.html", groups=groups, today=today, summary=summary, selected=selected
+    )
