@@ -253,16 +253,9 @@ def update_section(
 
 def delete_section(user: User, roadmap: Roadmap, section: Section) -> None:
     """Delete a section with everything in it; refuse when any task inside carries work."""
-    from tracker.tasks.models import Task, TaskStatus
 
     ids = _section_subtree_ids(roadmap, section.id)
-    worked = db.session.execute(
-        select(func.count(Task.id))
-        .join(Activity, Task.activity_id == Activity.id)
-        .where(Activity.section_id.in_(ids), (Task.status != TaskStatus.planned) | (Task.note != ""))
-    ).scalar()
-    if worked:
-        raise OperationError("has_work")
+    _refuse_if_worked(select(Activity.id).where(Activity.section_id.in_(ids)))
     activities = db.session.execute(select(Activity).where(Activity.section_id.in_(ids))).scalars().all()
     for activity in activities:
         record(
@@ -365,17 +358,23 @@ def update_activity(
     return True
 
 
-def delete_activity(user: User, roadmap: Roadmap, activity: Activity) -> None:
-    """Delete an activity; refuse when any of its tasks carries work."""
+def _refuse_if_worked(activity_ids) -> None:
+    """Refuse a deletion when any task of these activities carries work (a status or a note)."""
     from tracker.tasks.models import Task, TaskStatus
 
     worked = db.session.execute(
-        select(func.count(Task.id)).where(
-            Task.activity_id == activity.id, (Task.status != TaskStatus.planned) | (Task.note != "")
-        )
-    ).scalar()
+        select(Task.id)
+        .where(Task.activity_id.in_(activity_ids), (Task.status != TaskStatus.planned) | (Task.note != ""))
+        .limit(1)
+    ).first()
     if worked:
         raise OperationError("has_work")
+
+
+def delete_activity(user: User, roadmap: Roadmap, activity: Activity) -> None:
+    """Delete an activity; refuse when any of its tasks carries work."""
+
+    _refuse_if_worked(select(Activity.id).where(Activity.id == activity.id))
     record(
         roadmap.id,
         user,
