@@ -253,7 +253,6 @@ def update_section(
 
 def delete_section(user: User, roadmap: Roadmap, section: Section) -> None:
     """Delete a section with everything in it; refuse when any task inside carries work."""
-
     ids = _section_subtree_ids(roadmap, section.id)
     _refuse_if_worked(select(Activity.id).where(Activity.section_id.in_(ids)))
     activities = db.session.execute(select(Activity).where(Activity.section_id.in_(ids))).scalars().all()
