@@ -48,6 +48,10 @@ def register_extensions(app: Flask) -> None:
     enable_sqlite_foreign_keys()
     # Every model module is imported so that metadata and migrations see all tables.
     from tracker import models  # noqa: F401
+    from tracker.tasks import rollups
+
+    # Task writes raise their roadmap's version, which keeps the dashboards' cached counts honest.
+    rollups.install()
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -28,3 +28,14 @@ def test_executor_sees_no_editing_controls(page, demo):
     page.goto(f"/roadmaps/{demo['roadmap'].id}")
     assert page.locator("text=+ Мероприятие").count() == 0
     assert page.locator("text=Показано мероприятий: 66 из 66").count() == 1
+
+
+def test_row_buttons_move_an_activity_through_the_shared_form(page, demo):
+    sign_in(page, "koordinator@demo.local")
+    page.goto(f"/roadmaps/{demo['roadmap'].id}")
+    rows = page.locator("tr[id^='a']")
+    first, second = rows.nth(0).get_attribute("id"), rows.nth(1).get_attribute("id")
+    rows.nth(0).locator("button[title='Ниже']").click()
+    page.wait_for_load_state()
+    rows = page.locator("tr[id^='a']")
+    assert [rows.nth(0).get_attribute("id"), rows.nth(1).get_attribute("id")] == [second, first]

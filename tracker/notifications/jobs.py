@@ -73,6 +73,7 @@ from tracker.notifications.recipients import controllers_for_tasks
 from tracker.roadmaps.models import Activity, Roadmap, RoadmapStatus
 from tracker.tasks.assignment import assignees_for_tasks
 from tracker.tasks.models import Task, TaskStatus
+from tracker.tasks.rollups import refresh_rollups_job
 
 log = logging.getLogger(__name__)
 
@@ -690,7 +691,7 @@ def _security(user: User, row: OutboxMessage, now: datetime, *, message_id: str)
 
 # Each job takes `now` so tests and `tracker notify run-once --now …` can act at any moment. Planning
 # runs before sending so that a due date changed a minute ago is honoured by this very pass.
-JOBS: list = [plan_reminders_job, weekly_digest_job, send_outbox_job]
+JOBS: list = [plan_reminders_job, weekly_digest_job, send_outbox_job, refresh_rollups_job]
 
 
 def sweep(now: datetime) -> dict:

@@ -83,6 +83,9 @@ class Roadmap(db.Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Last change of anything in the roadmap.
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Raised whenever one of its tasks is added, changed or removed; cached task counts carry the value
+    # they were computed at (tracker/tasks/rollups.py).
+    tasks_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organization: Mapped[Organization] = relationship(lazy="joined")
 

@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import UTCDateTime, utcnow
@@ -124,6 +124,24 @@ class Task(db.Model):
     def schedule_window(self) -> tuple[date, date]:
         """Return the window the schedule gave this task, before any move by hand."""
         return (self.schedule_start or self.start, self.schedule_due or self.due)
+
+
+class TaskRollup(db.Model):
+    """A roadmap's task counts by target organisation, status and lateness, cached for the dashboards.
+
+    Valid while `version` equals the roadmap's `tasks_version` and `as_of` is today (lateness moves with the
+    date); anything else is recomputed on the next read.
+    """
+
+    __tablename__ = "task_rollups"
+
+    roadmap_id: Mapped[int] = mapped_column(ForeignKey("roadmaps.id", ondelete="CASCADE"), primary_key=True)
+    # The roadmap's `tasks_version` the counts were computed at.
+    version: Mapped[int]
+    # The day lateness was judged on.
+    as_of: Mapped[date] = mapped_column(Date)
+    # Rows [target organisation id or null, status, is_late (0/1), count].
+    counts: Mapped[list] = mapped_column(JSON)
 
 
 class TaskAssignee(db.Model):

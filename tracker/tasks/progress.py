@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from tracker.orgs.models import OrgKind
 from tracker.tasks.models import TaskStatus
 
 _CLOSED = {TaskStatus.done.value, TaskStatus.not_done.value, TaskStatus.cancelled.value}
@@ -200,16 +201,83 @@ class OverviewGroup:
         return total
 
 
+def _is_school(org) -> bool:
+    return org.kind.value in (OrgKind.school.value, OrgKind.branch.value)
+
+
+def area_finder(organizations: Iterable):
+    """Return a function giving an organisation's nearest municipality (or region), itself included."""
+    kinds = (OrgKind.municipality.value, OrgKind.region.value)
+    areas = {o.path: o for o in organizations if o.kind.value in kinds}
+
+    def area_of(org):
+        # The longest prefix of the materialised path ("/1/4/9/") that is an area's path.
+        path = org.path
+        while path:
+            if path in areas:
+                return areas[path]
+            path = path[: path.rstrip("/").rfind("/") + 1]
+        return None
+
+    return area_of
+
+
+@dataclass
+class AreaSummary:
+    """One municipality's line in a region's overview."""
+
+    municipality: object | None
+    municipal_total: Counts = field(default_factory=Counts)
+    schools_total: Counts = field(default_factory=Counts)
+    roadmap_count: int = 0  # roadmaps of its bodies
+    school_count: int = 0
+
+
+def area_summaries(
+    organizations: list, owners: Mapping[int, int], rows: Iterable[tuple]
+) -> list[AreaSummary]:
+    """Sum (roadmap id, target organisation id, status, is_late, count) rows per municipality.
+
+    The same figures as `rollup` gives for its groups, without building a line per school and roadmap:
+    the bodies' roadmaps, and the schools' own roadmaps plus the tasks aimed at the schools.
+    """
+    area_of = area_finder(organizations)
+    lines: dict[int | None, AreaSummary] = {}
+    line_of: dict[int, int | None] = {}  # organisation id → key of its municipality's line
+    schools: set[int] = set()
+    for org in organizations:
+        area = area_of(org)
+        key = area.id if area else None
+        lines.setdefault(key, AreaSummary(area))
+        line_of[org.id] = key
+        if _is_school(org):
+            schools.add(org.id)
+            lines[key].school_count += 1
+    for owner_id in owners.values():
+        if owner_id in line_of and owner_id not in schools:
+            lines[line_of[owner_id]].roadmap_count += 1
+    # Sum plain numbers first: far fewer Counts.add calls than rows.
+    sums: dict[tuple, int] = {}
+    for roadmap_id, target_id, status, is_late, count in rows:
+        owner_id = owners.get(roadmap_id)
+        if owner_id in line_of:
+            key = (line_of[owner_id], owner_id in schools, status, is_late)
+            sums[key] = sums.get(key, 0) + count
+        if target_id in schools:
+            key = (line_of[target_id], True, status, is_late)
+            sums[key] = sums.get(key, 0) + count
+    for (line, for_schools, status, is_late), count in sums.items():
+        summary = lines[line]
+        (summary.schools_total if for_schools else summary.municipal_total).add(status, bool(is_late), count)
+    result = [s for s in lines.values() if s.roadmap_count or s.school_count]
+    return sorted(result, key=lambda s: s.municipality.path if s.municipality else "")
+
+
 def rollup(
     organizations: list, roadmaps: list, per_roadmap: Mapping[int, Counts], targeted: Mapping[int, Counts]
 ) -> list[OverviewGroup]:
     """Group roadmaps under their municipality: the bodies' roadmaps, then every school, lagging first."""
-    areas = [o for o in organizations if o.kind.value in ("municipality", "region")]
-
-    def area_of(org):
-        # The nearest municipality (or region) above the organisation, the organisation itself included.
-        inside = [a for a in areas if org.path.startswith(a.path)]
-        return max(inside, key=lambda a: len(a.path)) if inside else None
+    area_of = area_finder(organizations)
 
     by_owner: dict[int, list] = {}
     for roadmap in roadmaps:

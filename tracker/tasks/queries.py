@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, case, extract, func, or_, select
+from sqlalchemy import Select, extract, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from tracker.auth.models import User
@@ -29,6 +29,7 @@ from tracker.tasks.permissions import (
     coordinated_roadmap_ids,
     visible_roadmap_ids,
 )
+from tracker.tasks.rollups import grouped_counts
 
 MY_GROUP_LIMIT = 100
 LATER_LIMIT = 20
@@ -202,25 +203,9 @@ def section_subtree(roadmap_id: int, root: int) -> list[int]:
     return sorted(inside)
 
 
-def _grouped_counts(keys: list, where: list, today: date) -> list[tuple]:
-    """Return rows (*keys, status, is_late, count) of the tasks matching `where`.
-
-    The lateness flag is computed in a subquery and grouped by its column: PostgreSQL does not see two
-    CASE expressions with separately bound dates as the same expression, so grouping by the CASE itself fails.
-    """
-    late = case((Task.due < today, 1), else_=0)
-    inner = select(*keys, Task.status.label("status"), late.label("is_late")).where(*where).subquery()
-    columns = [inner.c[column.key if hasattr(column, "key") else column.name] for column in keys]
-    return db.session.execute(
-        select(*columns, inner.c.status, inner.c.is_late, func.count()).group_by(
-            *columns, inner.c.status, inner.c.is_late
-        )
-    ).all()
-
-
 def activity_status_rows(roadmap_id: int, today: date) -> list[tuple]:
     """Return (activity_id, target org id, status, is_late, count) rows of a roadmap."""
-    return _grouped_counts([Task.activity_id, Task.organization_id], [Task.roadmap_id == roadmap_id], today)
+    return grouped_counts([Task.activity_id, Task.organization_id], [Task.roadmap_id == roadmap_id], today)
 
 
 def roadmap_structure(roadmap_id: int) -> tuple[list[Section], dict[int, int | None], dict[int, list[int]]]:
@@ -271,7 +256,7 @@ def overdue_tasks(roadmap_id: int, today: date, limit: int, offset: int = 0) -> 
 def timeline_rows(roadmap_id: int, year: int, today: date) -> list[tuple]:
     """Return (activity_id, month, status, is_late, count) rows of the tasks due in a year."""
     month = extract("month", Task.due).label("month")
-    return _grouped_counts(
+    return grouped_counts(
         [Task.activity_id, month],
         [Task.roadmap_id == roadmap_id, Task.due >= date(year, 1, 1), Task.due <= date(year, 12, 31)],
         today,
@@ -281,22 +266,6 @@ def timeline_rows(roadmap_id: int, year: int, today: date) -> list[tuple]:
 def task_years(roadmap: Roadmap) -> list[int]:
     """Return the years the roadmap's period covers."""
     return list(range(roadmap.period_start.year, roadmap.period_end.year + 1))
-
-
-def roadmap_status_rows(roadmap_ids: list[int], today: date) -> list[tuple]:
-    """Return (roadmap_id, status, is_late, count) rows of the given roadmaps."""
-    if not roadmap_ids:
-        return []
-    return _grouped_counts([Task.roadmap_id], [Task.roadmap_id.in_(roadmap_ids)], today)
-
-
-def targeted_status_rows(roadmap_ids: list[int], today: date) -> list[tuple]:
-    """Return (organisation id, status, is_late, count) rows of the tasks aimed at one organisation."""
-    if not roadmap_ids:
-        return []
-    return _grouped_counts(
-        [Task.organization_id], [Task.roadmap_id.in_(roadmap_ids), Task.organization_id.is_not(None)], today
-    )
 
 
 @dataclass

@@ -6,15 +6,17 @@ from datetime import date
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import exists, select
+from sqlalchemy.orm import lazyload, load_only
 
 from tracker.auth.access import can_edit_roadmap, get_roadmap_or_404, visible_organizations, visible_roadmaps
 from tracker.auth.forms import EmptyForm
 from tracker.extensions import db
+from tracker.orgs.models import Organization, OrgKind
 from tracker.roadmaps.models import Activity, Roadmap, Section
 from tracker.roadmaps.tree import build_rows
 from tracker.storage import UploadError, remove_stored, save_all, send_stored
 from tracker.tasks import operations as ops
-from tracker.tasks import progress, queries
+from tracker.tasks import progress, queries, rollups
 from tracker.tasks.assignment import acceptors_for_tasks, assignable_users, assignees_for_tasks
 from tracker.tasks.forms import (
     ACCEPT_ATTRIBUTE,
@@ -549,30 +551,50 @@ def roadmap_timeline(roadmap_id: int):
 
 
 def overview():
-    """Roll up the roadmaps of the user's scope: municipal ones, and per school its own and targeted tasks."""
+    """Roll up the roadmaps of the user's scope: municipal ones, and per school its own and targeted tasks.
+
+    A region holds dozens of municipalities: it shows one line each, and a municipality's detail on demand.
+    """
     today = _today()
+    working = visible_roadmaps(current_user).where(Roadmap.status.in_(WORKING_ROADMAP_STATUSES))
+    owners = dict(db.session.execute(working.with_only_columns(Roadmap.id, Roadmap.organization_id)).all())
+    # Counting may commit cached figures, so it runs before the page's objects are loaded.
+    rows = rollups.status_rows(owners, today)
+    visible = visible_organizations(current_user)
+    columns = (Organization.id, Organization.path, Organization.kind, Organization.short_name)
+    summaries = progress.area_summaries(
+        db.session.execute(visible.with_only_columns(*columns)).all(), owners, rows
+    )
+    selected = request.args.get("municipality", type=int)
+    if selected is None and len(summaries) > 1:
+        return render_template("tasks/overview.html", summaries=summaries, summary=True, selected=None)
+    area = next((s.municipality for s in summaries if s.municipality and s.municipality.id == selected), None)
+    if area is not None and area.kind == OrgKind.municipality:
+        visible = visible.where(Organization.path.startswith(area.path))
+    # Only what the page shows is loaded; a roadmap's owner comes from the organisations in the session.
+    organizations = (
+        db.session.execute(visible.options(load_only(*columns)).order_by(Organization.path)).scalars().all()
+    )
+    shown = {o.id for o in organizations}
     roadmaps = (
         db.session.execute(
-            visible_roadmaps(current_user)
-            .where(Roadmap.status.in_(WORKING_ROADMAP_STATUSES))
+            working.where(Roadmap.organization_id.in_(shown))
+            .options(
+                load_only(Roadmap.id, Roadmap.title, Roadmap.organization_id), lazyload(Roadmap.organization)
+            )
             .order_by(Roadmap.title)
         )
         .scalars()
         .all()
     )
-    ids = [r.id for r in roadmaps]
-    organizations = db.session.execute(visible_organizations(current_user).order_by("path")).scalars().all()
     groups = progress.rollup(
         organizations,
         roadmaps,
-        progress.counts_by(queries.roadmap_status_rows(ids, today), lambda row: row[0]),
-        progress.counts_by(queries.targeted_status_rows(ids, today), lambda row: row[0]),
+        progress.counts_by((r for r in rows if r[0] in owners and owners[r[0]] in shown), lambda row: row[0]),
+        progress.counts_by((r for r in rows if r[1] in shown), lambda row: row[1]),
     )
-    selected = request.args.get("municipality", type=int)
-    # A region holds dozens of municipalities: it shows one line each, and a municipality's detail on demand.
-    summary = len(groups) > 1 and selected is None
     if selected is not None:
         groups = [g for g in groups if g.municipality is not None and g.municipality.id == selected]
     return render_template(
-        "tasks/overview.html", groups=groups, today=today, summary=summary, selected=selected
+        "tasks/overview.html", groups=groups, today=today, summary=False, selected=selected
     )

@@ -1,0 +1,181 @@
+"""Task counts per roadmap, kept between requests so a region's dashboard does not count every task each time.
+
+Every flush that adds, changes or removes a task raises its roadmap's `tasks_version` in the same transaction.
+A cached row is used only while it carries the roadmap's current version and today's date; otherwise the
+roadmap is counted again and the row replaced. The version is read before counting, so a change committed
+while counting leaves the new row already stale rather than wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from itertools import chain
+
+from sqlalchemy import case, delete, event, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from tracker.extensions import db
+from tracker.roadmaps.models import Activity, Roadmap, Section
+from tracker.tasks.models import Task, TaskRollup
+
+CHUNK = 500
+
+_roadmaps = Roadmap.__table__
+
+
+def tasks_changed(connection, roadmap_ids: Iterable[int | None]) -> None:
+    """Raise the task version of the given roadmaps, in ascending order so that writers never deadlock."""
+    ids = sorted({i for i in roadmap_ids if i is not None})
+    if ids:
+        connection.execute(
+            update(_roadmaps)
+            .where(_roadmaps.c.id.in_(ids))
+            # The roadmap's own `updated_dt` tells of edits to the roadmap, not of work on its tasks.
+            .values(tasks_version=_roadmaps.c.tasks_version + 1, updated_dt=_roadmaps.c.updated_dt)
+        )
+
+
+def _roadmap_of(obj) -> int | None:
+    """Return the roadmap id a pending or persistent task, activity or section belongs to."""
+    if obj.roadmap_id is not None:
+        return obj.roadmap_id
+    roadmap = getattr(obj, "roadmap", None)
+    return roadmap.id if roadmap is not None else None
+
+
+def _before_flush(session: Session, _context, _instances) -> None:
+    changed = chain(session.new, session.dirty, session.deleted)
+    touched = [_roadmap_of(o) for o in changed if isinstance(o, Task)]
+    # The database cascades a removed activity or section to its tasks without the session seeing them.
+    touched += [_roadmap_of(o) for o in session.deleted if isinstance(o, Activity | Section)]
+    tasks_changed(session.connection(), touched)
+
+
+def _bulk_statement(state) -> None:
+    # Statements that write many rows at once: tasks inserted, changed or removed, and activities or sections
+    # removed (the database cascades to their tasks). The roadmaps are read before the statement runs.
+    writes_tasks = state.is_insert or state.is_update or state.is_delete
+    entity = next((m.class_ for m in state.all_mappers if m.class_ in (Task, Activity, Section)), None)
+    if entity is None or not (state.is_delete if entity is not Task else writes_tasks):
+        return
+    connection = state.session.connection()
+    if state.is_insert:
+        given = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
+        touched = {row.get("roadmap_id") for row in given}
+        if None in touched:
+            # Values set inside the statement: no roadmap can be told, so every one is touched.
+            touched = connection.execute(select(_roadmaps.c.id)).scalars()
+    else:
+        query = select(entity.roadmap_id).distinct()
+        if state.statement.whereclause is not None:
+            query = query.where(state.statement.whereclause)
+        touched = connection.execute(query).scalars().all()
+    tasks_changed(connection, touched)
+
+
+def install() -> None:
+    """Listen to every session's flushes and bulk statements (once per process)."""
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)
+        event.listen(Session, "do_orm_execute", _bulk_statement)
+
+
+def grouped_counts(keys: list, where: list, today: date) -> list[tuple]:
+    """Return rows (*keys, status, is_late, count) of the tasks matching `where`.
+
+    The lateness flag is computed in a subquery and grouped by its column: PostgreSQL does not see two
+    CASE expressions with separately bound dates as the same expression, so grouping by the CASE itself fails.
+    """
+    late = case((Task.due < today, 1), else_=0)
+    inner = select(*keys, Task.status.label("status"), late.label("is_late")).where(*where).subquery()
+    columns = [inner.c[column.key if hasattr(column, "key") else column.name] for column in keys]
+    return db.session.execute(
+        select(*columns, inner.c.status, inner.c.is_late, func.count()).group_by(
+            *columns, inner.c.status, inner.c.is_late
+        )
+    ).all()
+
+
+def _count(roadmap_ids: list[int], today: date) -> dict[int, list[list]]:
+    """Count the tasks of the given roadmaps by target organisation, status and lateness."""
+    result: dict[int, list[list]] = {i: [] for i in roadmap_ids}
+    for start in range(0, len(roadmap_ids), CHUNK):
+        chunk = roadmap_ids[start : start + CHUNK]
+        rows = grouped_counts([Task.roadmap_id, Task.organization_id], [Task.roadmap_id.in_(chunk)], today)
+        for roadmap_id, organization_id, status, is_late, count in rows:
+            result[roadmap_id].append([organization_id, str(status), int(is_late), count])
+    return result
+
+
+def _store(counted: dict[int, list[list]], versions: dict[int, int], today: date) -> None:
+    """Replace the cached rows of the counted roadmaps and commit; the session must hold no other changes."""
+    ids = list(counted)
+    try:
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            db.session.execute(delete(TaskRollup).where(TaskRollup.roadmap_id.in_(chunk)))
+            db.session.execute(
+                insert(TaskRollup),
+                [
+                    {"roadmap_id": i, "version": versions[i], "as_of": today, "counts": counted[i]}
+                    for i in chunk
+                ],
+            )
+        db.session.commit()
+    except SQLAlchemyError:
+        # Another request stored the same rows first, or holds them: the counts just made still serve.
+        db.session.rollback()
+
+
+def _read(ids: list[int], today: date, columns: tuple) -> tuple[dict[int, int], dict[int, tuple]]:
+    """Return the roadmaps' current versions and the `columns` of their cached rows still valid today."""
+    versions: dict[int, int] = {}
+    valid: dict[int, tuple] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        versions.update(
+            db.session.execute(select(Roadmap.id, Roadmap.tasks_version).where(Roadmap.id.in_(chunk))).all()
+        )
+        for roadmap_id, version, as_of, *rest in db.session.execute(
+            select(TaskRollup.roadmap_id, TaskRollup.version, TaskRollup.as_of, *columns).where(
+                TaskRollup.roadmap_id.in_(chunk)
+            )
+        ):
+            if version == versions.get(roadmap_id) and as_of == today:
+                valid[roadmap_id] = tuple(rest)
+    return versions, valid
+
+
+def _recount(ids: list[int], versions: dict[int, int], valid, today: date) -> dict[int, list[list]]:
+    """Count and store the roadmaps among `ids` that exist and have no valid cached row."""
+    stale = [i for i in ids if i in versions and i not in valid]
+    counted = _count(stale, today) if stale else {}
+    if counted:
+        _store(counted, versions, today)
+    return counted
+
+
+def status_rows(roadmap_ids: Iterable[int], today: date) -> list[tuple[int, int | None, str, int, int]]:
+    """Return (roadmap id, target organisation id, status, is_late, count) rows of the given roadmaps.
+
+    Commits the session when it had to count: call it before loading objects the page still needs.
+    """
+    ids = sorted(set(roadmap_ids))
+    versions, valid = _read(ids, today, (TaskRollup.counts,))
+    counts = {i: row[0] for i, row in valid.items()} | _recount(ids, versions, valid, today)
+    return [(roadmap_id, *row) for roadmap_id, rows in counts.items() for row in rows]
+
+
+def refresh(today: date) -> int:
+    """Count every roadmap whose cached rows are stale; return how many were."""
+    ids = list(db.session.execute(select(Roadmap.id).order_by(Roadmap.id)).scalars())
+    versions, valid = _read(ids, today, ())
+    return len(_recount(ids, versions, valid, today))
+
+
+def refresh_rollups_job(now: datetime) -> dict:
+    """Scheduler job: keep the dashboards' counts current, so the first visitor after midnight or after a
+    change does not wait for the counting."""
+    return {"counted": refresh(now.astimezone().date())}
