@@ -53,6 +53,10 @@ class Config:
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     SCHEDULER_INTERVAL_SECONDS = _int("SCHEDULER_INTERVAL_SECONDS", 60)
     PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 8)
+    # Argon2id costs of new password hashes (RFC 9106 low-memory profile); a hash keeps its own costs.
+    ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_KIB = _int("ARGON2_MEMORY_KIB", 65536)
+    ARGON2_PARALLELISM = _int("ARGON2_PARALLELISM", 4)
 
 
 class TestConfig(Config):
@@ -66,3 +70,7 @@ class TestConfig(Config):
     BASE_URL = "http://tracker.test"
     SMTP_HOST = ""
     PASSWORD_MIN_LENGTH = 8
+    # Thousands of test users: the cheapest Argon2 the library allows, the same code path.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_KIB = 8
+    ARGON2_PARALLELISM = 1

@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.fixtures.tasks",
     "tests.fixtures.analysis",
     "tests.fixtures.reports",
+    "tests.fixtures.permissions",
 ]
 
 # Copies of ../shared/samples (real roadmaps, deadline phrases, the school data set).

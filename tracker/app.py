@@ -1,11 +1,14 @@
 """Application factory."""
 
 import logging
+from itertools import chain
 from pathlib import Path
 
 from flask import Flask, redirect
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
+from tracker.db import MAX_ID
 from tracker.extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +25,7 @@ def create_app(config_object: object | str = "config.Config", **overrides) -> Fl
         level=app.config.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     register_extensions(app)
+    register_input_guards(app)
     register_blueprints(app)
     register_template_helpers(app)
     from tracker.errors import register_error_handlers
@@ -58,6 +62,33 @@ def register_extensions(app: Flask) -> None:
         from tracker.auth.models import User
 
         return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+class IdConverter(IntegerConverter):
+    """An id in a URL: one past the database's integer column names nothing (404 rather than an overflow)."""
+
+    def __init__(
+        self, url_map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID, **kw
+    ):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, **kw)
+
+
+def register_input_guards(app: Flask) -> None:
+    """Refuse, for every route, input no database column can keep: huge ids and text with NUL characters."""
+    app.url_map.converters["int"] = IdConverter
+
+    @app.before_request
+    def refuse_nul_characters():
+        from flask import abort, request
+
+        # PostgreSQL refuses NUL in text; browsers never send it, so it is refused before any view reads it.
+        texts = chain(
+            chain.from_iterable(request.args.listvalues()),
+            chain.from_iterable(request.form.listvalues()),
+            (upload.filename or "" for upload in request.files.values()),
+        )
+        if any("\x00" in text for text in texts):
+            abort(400)
 
 
 def register_blueprints(app: Flask) -> None:

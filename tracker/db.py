@@ -17,6 +17,18 @@ NAMING_CONVENTION = {
 }
 
 
+# Ids are `integer` columns on PostgreSQL: a larger one names no row (SQLite cannot bind one past 2**63).
+MAX_ID = 2**31 - 1
+
+
+def db_int(value) -> int:
+    """Parse a whole number an integer column can hold, else raise ValueError (for `type=` and `coerce=`)."""
+    number = int(value)
+    if not -MAX_ID - 1 <= number <= MAX_ID:
+        raise ValueError("число вне допустимого диапазона")
+    return number
+
+
 class Base(DeclarativeBase):
     """Base class of every model."""
 

@@ -1,9 +1,12 @@
 """Sign-in, sign-out, password change and API tokens from the profile."""
 
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from config import Config
 from tests.fixtures.auth import PASSWORD, Browser, csrf_from
 from tracker.auth.models import ApiToken, User
+from tracker.auth.operations import check_password
 from tracker.extensions import db
 
 
@@ -53,10 +56,20 @@ def test_login_does_not_redirect_elsewhere(client, create_user_):
     assert response.headers["Location"].endswith("/roadmaps/")
 
 
-def test_password_is_hashed_slowly(create_user_):
+def test_password_is_hashed_with_the_configured_costs(create_user_, app):
     user = create_user_("coordinator")
-    assert user.password_hash.startswith("$argon2")
+    assert user.password_hash.startswith("$argon2id$")
     assert PASSWORD not in user.password_hash
+    config = app.config
+    assert (
+        f"m={config['ARGON2_MEMORY_KIB']},t={config['ARGON2_TIME_COST']},p={config['ARGON2_PARALLELISM']}"
+        in (user.password_hash)
+    )
+    # A deployment hashes slowly by default (RFC 9106 low-memory profile) …
+    assert (Config.ARGON2_TIME_COST, Config.ARGON2_MEMORY_KIB, Config.ARGON2_PARALLELISM) == (3, 65536, 4)
+    # … and a hash made with other costs still verifies: each hash carries its own.
+    user.password_hash = PasswordHasher(time_cost=2, memory_cost=16, parallelism=2).hash(PASSWORD)
+    assert check_password(user, PASSWORD) and not check_password(user, PASSWORD + "x")
 
 
 def test_password_change_validates_and_saves(login_as):

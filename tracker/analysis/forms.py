@@ -9,6 +9,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, ValidationErr
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.analysis.operations import CREATE, MATCH_PREFIX, SKIP
+from tracker.db import db_int
 
 # Unknown codes settled one by one on the confirmation page; the rest follow one choice for all.
 MAX_DECISIONS = 200
@@ -55,8 +56,8 @@ class UploadForm(RussianForm):
 class RunForm(RussianForm):
     """Start a classification."""
 
-    year = SelectField("Год классификации", coerce=int, validate_choice=True)
-    scope_id = SelectField("Территория", coerce=int, validate_choice=True)
+    year = SelectField("Год классификации", coerce=db_int, validate_choice=True)
+    scope_id = SelectField("Территория", coerce=db_int, validate_choice=True)
     title = StringField(
         "Примечание",
         validators=[Length(max=300, message="Не длиннее 300 символов.")],
@@ -100,7 +101,7 @@ class TargetsForm(RussianForm):
     """Aim an activity at groups of a run and at schools."""
 
     groups = MultiCheckboxField("Группы из расчётов", validate_choice=True)
-    schools = MultiCheckboxField("Школы", coerce=int, validate_choice=True)
+    schools = MultiCheckboxField("Школы", coerce=db_int, validate_choice=True)
 
 
 def decision_choices(name: str, candidates) -> list[SelectChoice]:

@@ -46,7 +46,7 @@ from tracker.analysis.scope import (
 )
 from tracker.auth.access import can_edit_roadmap, get_roadmap_or_404, require_edit
 from tracker.auth.forms import EmptyForm
-from tracker.db import normalize_text
+from tracker.db import db_int, normalize_text
 from tracker.extensions import db
 from tracker.orgs.models import Organization
 from tracker.roadmaps.models import Activity, Roadmap
@@ -288,7 +288,7 @@ def run_new():
 def _filtered_schools(run: ClassificationRun):
     """Return the query of the run's schools narrowed by the page's filters, and the filters."""
     group = request.args.get("group", "")
-    municipality = request.args.get("municipality", type=int)
+    municipality = request.args.get("municipality", type=db_int)
     text = normalize_text(request.args.get("q", ""))
     query = select(RunSchool).where(RunSchool.run_id == run.id)
     if group in GROUP_COLUMNS:
@@ -353,7 +353,7 @@ def _comparison(run: ClassificationRun):
         .scalars()
         .all()
     )
-    wanted = request.args.get("compare", type=int)
+    wanted = request.args.get("compare", type=db_int)
     previous = next((r for r in others if r.id == wanted), None)
     if previous is None and wanted is None:
         # By default a run is compared with the latest run of an earlier year: year to year.
@@ -401,7 +401,7 @@ def run_show(run_id: int):
     run = get_run_or_404(current_user, run_id)
     query, filters = _filtered_schools(run)
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, request.args.get("page", 1, type=db_int))
     schools = (
         db.session.execute(
             query.order_by(RunSchool.name, RunSchool.code).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)

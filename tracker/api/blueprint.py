@@ -6,6 +6,7 @@ from tracker.api import views
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 bp.before_request(views.authenticate)
+bp.register_error_handler(views.ApiError, views.answer_api_error)
 
 bp.add_url_rule("/openapi.json", "openapi", views.openapi)
 bp.add_url_rule("/v1/me", "me", views.me)

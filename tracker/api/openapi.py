@@ -1,5 +1,9 @@
 """OpenAPI 3 description of the JSON API, kept beside the routes it describes."""
 
+from tracker.api.views import MAX_ID, TASK_PAGE_DEFAULT, TASK_PAGE_MAX
+from tracker.storage import CONTENT_TYPES
+from tracker.tasks.forms import MAX_LINKS
+
 _ERROR = {"$ref": "#/components/responses/Error"}
 _PERIOD = {
     "type": "object",
@@ -50,7 +54,9 @@ _ACTIVITY = {
         "occurrences": {"type": "array", "items": _OCCURRENCE},
     },
 }
-_ID = {"name": "roadmap_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+# A row id; larger numbers are answered 404 like any id the caller cannot see.
+_ROW_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+_ID = {"name": "roadmap_id", "in": "path", "required": True, "schema": _ROW_ID}
 
 
 def _json(schema: dict) -> dict:
@@ -237,20 +243,40 @@ _TASK_DETAIL = {
         },
     ],
 }
-_TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-_REVIEW_BODY = {
-    "required": False,
-    **_json(
+_TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": _ROW_ID}
+# Text the API stores: no NUL, which PostgreSQL refuses (answered 422).
+_TEXT = {"type": "string", "pattern": r"^[^\x00]*$"}
+# Required text: besides, at least one character that is not a space.
+_FILLED_TEXT = {"type": "string", "pattern": r"^[^\x00]*[^\s\x00][^\x00]*$"}
+_VERSION = {
+    "type": "integer",
+    "minimum": 0,
+    "description": "The version the client saw (from the task); a stale one is answered 409",
+}
+
+
+def _review_body(comment: dict, required: list[str]) -> dict:
+    """Return the JSON body of accepting or returning a task."""
+    return _json(
         {
             "type": "object",
-            "properties": {
-                "comment": {"type": "string", "description": "Required to return a task"},
-                "version": {"type": "integer"},
-            },
+            # JSON null means "not sent", as for a missing field.
+            "properties": {"comment": comment, "version": {**_VERSION, "nullable": True}},
+            "required": required,
         }
-    ),
+    )
+
+
+_ACCEPT_BODY = {
+    "required": False,
+    **_review_body({**_TEXT, "nullable": True, "description": "Optional comment"}, []),
 }
-_CHANGE_ERRORS = {"400": _ERROR, "401": _ERROR, "403": _ERROR, "404": _ERROR, "409": _ERROR, "422": _ERROR}
+_RETURN_BODY = {
+    "required": True,
+    **_review_body({**_FILLED_TEXT, "description": "What to fix; not blank"}, ["comment"]),
+}
+# 413: a body over MAX_REQUEST_MB, or for files over MAX_UPLOAD_MB.
+_CHANGE_ERRORS = {status: _ERROR for status in ("400", "401", "403", "404", "409", "413", "422")}
 
 SPEC["paths"] |= {
     "/api/v1/tasks": {
@@ -260,34 +286,53 @@ SPEC["paths"] |= {
                 {
                     "name": "mine",
                     "in": "query",
-                    "schema": {"type": "string", "enum": ["1"]},
-                    "description": "Only the caller's tasks: named on them or falling to their organisation",
+                    "allowEmptyValue": True,
+                    "schema": {"type": "boolean", "default": False},
+                    "description": (
+                        "Only the caller's tasks: named on them or falling to their organisation "
+                        "(also 1/0, yes/no)"
+                    ),
                 },
                 {
                     "name": "status",
                     "in": "query",
-                    "schema": {"type": "string"},
-                    "description": "One status or several, comma-separated",
+                    "allowEmptyValue": True,
+                    # Empty items («planned,,done», a trailing comma) are skipped.
+                    "schema": {"type": "array", "items": {"type": "string", "enum": [*_STATUSES, ""]}},
+                    "style": "form",
+                    "explode": False,
+                    "description": "One status or several, comma-separated (or the parameter repeated)",
                 },
                 {
                     "name": "due_before",
                     "in": "query",
+                    "allowEmptyValue": True,
                     "schema": {"type": "string", "format": "date"},
                     "description": "Due strictly before this date",
                 },
                 {
                     "name": "due_after",
                     "in": "query",
+                    "allowEmptyValue": True,
                     "schema": {"type": "string", "format": "date"},
                     "description": "Due on or after this date",
                 },
-                {"name": "roadmap_id", "in": "query", "schema": {"type": "integer"}},
+                {"name": "roadmap_id", "in": "query", "allowEmptyValue": True, "schema": _ROW_ID},
                 {
                     "name": "limit",
                     "in": "query",
-                    "schema": {"type": "integer", "default": 100, "maximum": 500},
+                    "schema": {
+                        "type": "integer",
+                        "default": TASK_PAGE_DEFAULT,
+                        "minimum": 1,
+                        "maximum": TASK_PAGE_MAX,
+                    },
                 },
-                {"name": "offset", "in": "query", "schema": {"type": "integer", "default": 0}},
+                {
+                    "name": "offset",
+                    "in": "query",
+                    "schema": {"type": "integer", "default": 0, "minimum": 0, "maximum": MAX_ID},
+                },
             ],
             "responses": {
                 "200": {
@@ -332,16 +377,25 @@ SPEC["paths"] |= {
                             "type": "object",
                             "properties": {
                                 "note": {
-                                    "type": "string",
-                                    "description": "Completion note (Отметка о выполнении)",
+                                    **_FILLED_TEXT,
+                                    "description": "Completion note (Отметка о выполнении), not blank",
                                 },
                                 "files": {
                                     "type": "array",
                                     "items": {"type": "string", "format": "binary"},
                                     "description": "PDF, Word, Excel, PowerPoint, OpenDocument, JPEG, PNG",
                                 },
-                                "links": {"type": "array", "items": {"type": "string", "format": "uri"}},
-                                "version": {"type": "integer"},
+                                "links": {
+                                    "type": "array",
+                                    "maxItems": MAX_LINKS,
+                                    "items": {
+                                        "type": "string",
+                                        "format": "uri",
+                                        "pattern": "^https?://[^/?#]",
+                                        "maxLength": 2000,
+                                    },
+                                },
+                                "version": _VERSION,
                             },
                             "required": ["note"],
                         }
@@ -351,7 +405,6 @@ SPEC["paths"] |= {
             "responses": {
                 "200": {"description": "The task after the change", **_json(_TASK_DETAIL)},
                 **_CHANGE_ERRORS,
-                "413": _ERROR,
             },
         }
     },
@@ -359,7 +412,7 @@ SPEC["paths"] |= {
         "post": {
             "summary": "Accept a submitted task (controller or coordinator)",
             "parameters": [_TASK_ID],
-            "requestBody": _REVIEW_BODY,
+            "requestBody": _ACCEPT_BODY,
             "responses": {
                 "200": {"description": "The task after the change", **_json(_TASK_DETAIL)},
                 **_CHANGE_ERRORS,
@@ -370,7 +423,7 @@ SPEC["paths"] |= {
         "post": {
             "summary": "Return a submitted task for rework with a comment (controller or coordinator)",
             "parameters": [_TASK_ID],
-            "requestBody": _REVIEW_BODY,
+            "requestBody": _RETURN_BODY,
             "responses": {
                 "200": {"description": "The task after the change", **_json(_TASK_DETAIL)},
                 **_CHANGE_ERRORS,
@@ -382,13 +435,15 @@ SPEC["paths"] |= {
             "summary": "Download an evidence file (Content-Disposition: attachment)",
             "parameters": [
                 _TASK_ID,
-                {"name": "evidence_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                {"name": "evidence_id", "in": "path", "required": True, "schema": _ROW_ID},
             ],
             "responses": {
                 "200": {
                     "description": "The file",
+                    # The type the file was checked to be on upload; octet-stream for one stored without it.
                     "content": {
-                        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                        media_type: {"schema": {"type": "string", "format": "binary"}}
+                        for media_type in [*dict.fromkeys(CONTENT_TYPES.values()), "application/octet-stream"]
                     },
                 },
                 "401": _ERROR,
@@ -397,3 +452,9 @@ SPEC["paths"] |= {
         }
     },
 }
+
+# Every route refuses a NUL character in the query or form with 400 before the API reads it
+# (tracker/app.py, register_input_guards).
+for _operations in SPEC["paths"].values():
+    for _operation in _operations.values():
+        _operation["responses"].setdefault("400", _ERROR)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from tracker.auth.access import get_roadmap_or_404, visible_roadmaps
 from tracker.auth.operations import user_for_token
+from tracker.db import MAX_ID
 from tracker.extensions import db
 from tracker.roadmaps.models import Activity, Roadmap, Section
 from tracker.roadmaps.tree import build_rows
@@ -134,11 +135,26 @@ def openapi():
 
 TASK_PAGE_DEFAULT = 100
 TASK_PAGE_MAX = 500
+UNSTORABLE = "Текст содержит недопустимый символ (нулевой байт или непарный суррогат)."
+# Spellings of the `mine` flag; an empty value is "no", as when it is left out.
+MINE_VALUES = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False, "": False}
 
 
 def _error(status: int, message: str):
     """Answer an API error."""
     return jsonify(error=message), status
+
+
+def answer_api_error(error: ApiError):
+    """Answer an ApiError raised by a view or a helper."""
+    return _error(error.status, error.message)
+
+
+def _integer(text: str) -> int | None:
+    """Return a parameter written as a whole number in ASCII digits, or None."""
+    digits = text.removeprefix("-")
+    # str.isdigit() also admits «²» and other digits int() refuses.
+    return int(text) if digits.isascii() and digits.isdigit() else None
 
 
 def _person(user) -> dict | None:
@@ -231,7 +247,10 @@ def tasks():
     user = g.api_user
     args = request.args
     query = visible_tasks(user)
-    if args.get("mine", "").lower() in ("1", "true", "yes"):
+    mine = args.get("mine", "").lower()
+    if mine not in MINE_VALUES:
+        return _error(422, "Параметр mine: ожидается true или false (1 или 0).")
+    if MINE_VALUES[mine]:
         query = query.where(Task.id.in_(tasks_of_user(user).with_only_columns(Task.id)))
     statuses = [s.strip() for value in args.getlist("status") for s in value.split(",") if s.strip()]
     unknown = [s for s in statuses if s not in TaskStatus.__members__]
@@ -247,16 +266,17 @@ def tasks():
             except ValueError:
                 return _error(422, f"Параметр {name}: ожидается дата в виде ГГГГ-ММ-ДД.")
     if args.get("roadmap_id"):
-        if not args["roadmap_id"].isdigit():
-            return _error(422, "Параметр roadmap_id: ожидается число.")
-        query = query.where(Task.roadmap_id == int(args["roadmap_id"]))
-    try:
-        limit = int(args.get("limit", TASK_PAGE_DEFAULT))
-        offset = int(args.get("offset", 0))
-    except ValueError:
+        roadmap_id = _integer(args["roadmap_id"])
+        if roadmap_id is None or not 1 <= roadmap_id <= MAX_ID:
+            return _error(422, f"Параметр roadmap_id: ожидается число от 1 до {MAX_ID}.")
+        query = query.where(Task.roadmap_id == roadmap_id)
+    limit = _integer(args.get("limit", str(TASK_PAGE_DEFAULT)))
+    offset = _integer(args.get("offset", "0"))
+    if limit is None or offset is None:
         return _error(422, "Параметры limit и offset должны быть целыми числами.")
-    if not 1 <= limit <= TASK_PAGE_MAX or offset < 0:
-        return _error(422, f"limit — от 1 до {TASK_PAGE_MAX}, offset — не меньше 0.")
+    # No list is longer than there are ids, and SQLite cannot bind a larger offset anyway.
+    if not 1 <= limit <= TASK_PAGE_MAX or not 0 <= offset <= MAX_ID:
+        return _error(422, f"limit — от 1 до {TASK_PAGE_MAX}, offset — от 0 до {MAX_ID}.")
     rows = (
         db.session.execute(with_details(query).order_by(Task.due, Task.id).limit(limit + 1).offset(offset))
         .unique()
@@ -298,10 +318,34 @@ def _task_error(error) -> tuple:
     return _error(status, MESSAGES.get(error.code, MESSAGES["state"]))
 
 
-def _version(value) -> int | None:
-    """Return the task version the client saw, if it sent one."""
-    text = str(value).strip() if value is not None else ""
-    return int(text) if text.isdigit() else None
+def _version(value, *, text: bool) -> int | None:
+    """Return the task version the client saw, None when it sent none; raise ApiError for anything else.
+
+    A form field carries the number as text, a JSON body as a number.
+    """
+    if value is None:
+        return None
+    # str.isdigit() also admits «²», which int() refuses; bool is an int to Python but not to the client.
+    if text and isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    if not text and type(value) is int and value >= 0:
+        return value
+    raise ApiError(422, "Поле version: ожидается целое неотрицательное число.")
+
+
+def _storable(value: str) -> bool:
+    """Tell whether the database can keep the text: UTF-8 without NUL, which PostgreSQL refuses."""
+    try:
+        # A JSON escape can carry a lone surrogate, which no encoder accepts.
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in value
+
+
+def _first_bad_link(links: list[str]) -> str | None:
+    """Return the first link that is not a storable http(s) address, or None."""
+    return next((link for link in links if bad_link([link]) or not _storable(link)), None)
 
 
 def task_complete(task_id: int):
@@ -313,9 +357,18 @@ def task_complete(task_id: int):
     note = request.form.get("note", "")
     if not note.strip():
         return _error(422, MESSAGES["note_required"])
+    if not _storable(note):
+        return _error(422, UNSTORABLE)
     links = [link for value in request.form.getlist("links") for link in parse_links(value)]
-    if len(links) > MAX_LINKS or bad_link(links):
-        return _error(422, MESSAGES["link"].format(name=(bad_link(links) or "")[:100]))
+    if len(links) > MAX_LINKS:
+        return _error(422, f"Не больше {MAX_LINKS} ссылок.")
+    wrong = _first_bad_link(links)
+    if wrong is not None:
+        return _error(422, MESSAGES["link"].format(name=wrong[:100]))
+    version = _version(request.form.get("version"), text=True)
+    # Evidence sent as text instead of files would otherwise be dropped without a word.
+    if any(request.form.getlist("files")):
+        return _error(422, "Поле files должно содержать файлы, а не текст.")
     limit_mb = current_app.config["MAX_UPLOAD_MB"]
     try:
         stored = save_all(request.files.getlist("files"), current_app.config["UPLOAD_DIR"], limit_mb << 20)
@@ -329,7 +382,7 @@ def task_complete(task_id: int):
             note,
             stored,
             list(dict.fromkeys(links)),
-            _version(request.form.get("version")),
+            version,
         )
         db.session.commit()
     except TaskError as error:
@@ -341,21 +394,28 @@ def task_complete(task_id: int):
 def _review(task_id: int, action: str):
     """Accept or return a submitted task from a JSON body {"comment": …}."""
     item, roadmap = get_task_or_404(g.api_user, task_id)
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        # Nesting deeper than the parser's recursion limit is as unreadable as a syntax error.
+        body = None
     if body is None and request.get_data():
         return _error(400, 'Тело запроса должно быть JSON-объектом, например {"comment": "…"}.')
     body = body if body is not None else {}
     if not isinstance(body, dict) or not isinstance(body.get("comment", ""), str | None):
         return _error(422, "Ожидается JSON-объект с текстовым полем comment.")
+    comment = body.get("comment") or ""
+    if not _storable(comment):
+        return _error(422, UNSTORABLE)
+    version = _version(body.get("version"), text=False)
     refused = _refused(item, roadmap, action)
     if refused:
         return refused
-    comment = body.get("comment") or ""
     try:
         if action == "accept":
-            accept_task(g.api_user, item, comment, _version(body.get("version")))
+            accept_task(g.api_user, item, comment, version)
         else:
-            return_task(g.api_user, item, comment, _version(body.get("version")))
+            return_task(g.api_user, item, comment, version)
         db.session.commit()
     except TaskError as error:
         return _task_error(error)

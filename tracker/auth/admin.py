@@ -8,6 +8,7 @@ from tracker.auth import operations as ops
 from tracker.auth.access import user_scope, visible_organizations
 from tracker.auth.forms import UserForm
 from tracker.auth.models import AuditEntry, Role, User
+from tracker.db import db_int
 from tracker.extensions import db
 from tracker.orgs.models import Organization
 
@@ -62,7 +63,7 @@ def users():
                 User.name.like(f"%{text.capitalize()}%"),
             )
         )
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=db_int), 1)
     rows = (
         db.session.execute(
             query.order_by(Organization.path, User.name).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
@@ -137,7 +138,7 @@ def user_form(user_id: int | None = None):
 def audit_log():
     """Show the audit log of the administrator's scope."""
     scope = user_scope(current_user).full_path
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=db_int), 1)
     org_ids = select(Organization.id).where(Organization.path.startswith(scope))
     entries = (
         db.session.execute(

@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from tracker.db import db_int
+
 
 class LoginForm(FlaskForm):
     """Sign in with e-mail and password."""
@@ -91,7 +93,7 @@ class UserForm(FlaskForm):
             "admin": "администратор",
         },
     )
-    organization_id = SelectField("Организация", coerce=int)
+    organization_id = SelectField("Организация", coerce=db_int)
     is_active_account = BooleanField("Учётная запись действует", default=True)
     password = PasswordField(
         "Пароль",

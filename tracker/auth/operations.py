@@ -3,9 +3,11 @@
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import func, select
 
 from tracker.auth.models import ApiToken, AuditEntry, LoginAttempt, Role, User
@@ -13,20 +15,30 @@ from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.orgs.models import Organization
 
-_hasher = PasswordHasher()
-# A fixed hash to verify against when the e-mail is unknown, so timing does not reveal accounts.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+@cache
+def _argon2(time_cost: int, memory_kib: int, parallelism: int) -> tuple[PasswordHasher, str]:
+    """Return a hasher with these costs and a fixed hash made with it, verified when the e-mail is unknown
+    so that timing does not reveal accounts."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+    return hasher, hasher.hash("not-a-real-password")
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    config = current_app.config
+    return _argon2(config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_KIB"], config["ARGON2_PARALLELISM"])
 
 
 def hash_password(password: str) -> str:
-    """Return a slow Argon2 hash of a password."""
-    return _hasher.hash(password)
+    """Return a slow Argon2 hash of a password (costs from the configuration)."""
+    return _hasher()[0].hash(password)
 
 
 def check_password(user: User | None, password: str) -> bool:
     """Tell whether the password matches the user's; spend the same time for unknown users."""
+    hasher, dummy = _hasher()
     try:
-        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+        return hasher.verify(user.password_hash if user else dummy, password) and user is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -6,6 +6,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from tracker.db import db_int
+
 DAY_CHOICES = [
     SelectChoice(14, "за 14 дней"),
     SelectChoice(7, "за 7 дней"),
@@ -32,7 +34,7 @@ class ReminderSettingsForm(FlaskForm):
     )
     is_digest = BooleanField("Одно письмо в день со всеми напоминаниями вместо отдельных писем")
     is_weekly_digest = BooleanField("Сводка координатора по понедельникам")
-    days_before = MultiCheckboxField("Напоминать о сроке", coerce=int, choices=DAY_CHOICES)
+    days_before = MultiCheckboxField("Напоминать о сроке", coerce=db_int, choices=DAY_CHOICES)
     send_at = TimeField(
         "Время отправки",
         validators=[InputRequired("Укажите время.")],
@@ -44,7 +46,7 @@ class RoadmapPolicyForm(FlaskForm):
     """A roadmap's reminder policy; what is left at the defaults follows them."""
 
     is_enabled = BooleanField("Рассылать напоминания по задачам этой дорожной карты")
-    days_before = MultiCheckboxField("Напоминать о сроке", coerce=int, choices=DAY_CHOICES)
+    days_before = MultiCheckboxField("Напоминать о сроке", coerce=db_int, choices=DAY_CHOICES)
     send_at = TimeField("Время отправки", validators=[InputRequired("Укажите время.")])
     overdue_every_days = IntegerField(
         "Повторять напоминание о просрочке каждые, дней",

@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from tracker.db import db_int
+
 KIND_LABELS = {
     "region": "регион",
     "regional_body": "региональная организация",
@@ -36,7 +38,7 @@ RUSSIAN_ZONES = [
 class OrganizationForm(FlaskForm):
     """Add or change an organisation."""
 
-    parent_id = SelectField("Входит в", coerce=int)
+    parent_id = SelectField("Входит в", coerce=db_int)
     name = StringField(
         "Полное наименование", validators=[DataRequired("Заполните это поле."), Length(max=400)]
     )

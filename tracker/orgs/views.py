@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from tracker.auth.access import visible_organizations
 from tracker.auth.operations import audit
+from tracker.db import db_int
 from tracker.extensions import db
 from tracker.orgs.forms import OrganizationForm
 from tracker.orgs.models import Organization, OrgKind
@@ -39,7 +40,8 @@ def form(org_id: int | None = None):
     }
     if request.method == "GET":
         if org is None:
-            the_form.parent_id.data = request.args.get("parent", type=int) or (orgs[0].id if orgs else None)
+            parent = request.args.get("parent", type=db_int)
+            the_form.parent_id.data = parent or (orgs[0].id if orgs else None)
         else:
             the_form.kind.data = org.kind.value
             the_form.parent_id.data = org.parent_id

@@ -10,6 +10,7 @@ from wtforms import Field, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import TextInput
 
+from tracker.db import db_int
 from tracker.reports.data import half_year, quarter, whole_year
 from tracker.reports.docx_common import period_label
 from tracker.reports.standard import REGISTRY
@@ -147,7 +148,7 @@ class AnnualYearForm(FlaskForm):
     class Meta:
         csrf = False
 
-    year = SelectField("Год", coerce=int, validators=[DataRequired("Выберите год.")])
+    year = SelectField("Год", coerce=db_int, validators=[DataRequired("Выберите год.")])
 
 
 def period_choices(start: date, end: date) -> list[tuple[str, str]]:

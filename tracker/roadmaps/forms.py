@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from tracker.db import db_int
+
 REQUIRED = "Заполните это поле."
 DATE_MESSAGE = "Укажите дату в формате ДД.ММ.ГГГГ."
 
@@ -20,7 +22,7 @@ class RoadmapForm(FlaskForm):
     """Create a roadmap or edit its passport."""
 
     title = TextAreaField("Название", validators=[DataRequired(REQUIRED), Length(max=500)])
-    organization_id = SelectField("Организация-владелец", coerce=int)
+    organization_id = SelectField("Организация-владелец", coerce=db_int)
     period_start = DateField("Начало периода", validators=[InputRequired(DATE_MESSAGE)])
     period_end = DateField("Окончание периода", validators=[InputRequired(DATE_MESSAGE)])
     goal = TextAreaField("Цель")

@@ -14,7 +14,7 @@ from tracker.auth.access import (
     visible_roadmaps,
 )
 from tracker.auth.forms import EmptyForm
-from tracker.db import normalize_text
+from tracker.db import db_int, normalize_text
 from tracker.extensions import db
 from tracker.roadmaps import operations as ops
 from tracker.roadmaps.deadlines import parse_deadline
@@ -128,7 +128,7 @@ def show(roadmap_id: int):
     """Show the roadmap as a tree table with filters."""
     roadmap = get_roadmap_or_404(current_user, roadmap_id)
     sections, activities = _load_tree(roadmap)
-    direction = request.args.get("direction", type=int)
+    direction = request.args.get("direction", type=db_int)
     responsible = normalize_text(request.args.get("responsible", ""))
     text = normalize_text(request.args.get("q", ""))
     keep = None
@@ -248,7 +248,7 @@ def history(roadmap_id: int):
 
 def _render_history(roadmap: Roadmap, form: RevisionForm):
     """Render the history page with the correction form as given."""
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=db_int), 1)
     entries = (
         db.session.execute(
             select(HistoryEntry)
@@ -327,7 +327,7 @@ def section_form(roadmap_id: int, section_id: int | None = None):
     form = SectionForm(obj=section)
     form.parent_id.choices = [(None, "— верхний уровень —"), *section_choices(sections, exclude=section_id)]
     if request.method == "GET" and section is None:
-        form.parent_id.data = request.args.get("parent", type=int)
+        form.parent_id.data = request.args.get("parent", type=db_int)
     if form.validate_on_submit():
         try:
             if section is None:
@@ -406,7 +406,7 @@ def activity_form(roadmap_id: int, activity_id: int | None = None):
     form = ActivityForm(obj=activity)
     form.section_id.choices = [(None, "— без раздела —"), *section_choices(sections)]
     if request.method == "GET" and activity is None:
-        form.section_id.data = request.args.get("section", type=int)
+        form.section_id.data = request.args.get("section", type=db_int)
     if form.validate_on_submit():
         fields = {name: getattr(form, name).data for name in ACTIVITY_FORM_FIELDS}
         if activity is None:

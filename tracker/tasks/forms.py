@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from tracker.db import db_int
 from tracker.storage import ALLOWED_EXTENSIONS
 
 # Messages of operations.TaskError codes and storage.UploadError codes, shared by pages and the API.
@@ -57,7 +58,11 @@ def parse_links(text: str | None) -> list[str]:
 def bad_link(links: list[str]) -> str | None:
     """Return the first link that is not an http(s) address, or None."""
     for link in links:
-        parts = urlsplit(link)
+        try:
+            parts = urlsplit(link)
+        except ValueError:
+            # A malformed host such as «http://[x».
+            return link
         if parts.scheme not in ("http", "https") or not parts.netloc or len(link) > 2000:
             return link
     return None
@@ -148,7 +153,7 @@ class CommentForm(FlaskForm):
 class AssignForm(FlaskForm):
     """Name people on one or many tasks."""
 
-    people = SelectMultipleField("Исполнители", coerce=int, validate_choice=False)
+    people = SelectMultipleField("Исполнители", coerce=db_int, validate_choice=False)
     mode = RadioField(
         "Как назначить",
         choices=[
@@ -188,7 +193,7 @@ class RescheduleForm(FlaskForm):
 class BulkForm(FlaskForm):
     """The tasks ticked in a list; the action comes from the button pressed."""
 
-    task_ids = SelectMultipleField("Задачи", coerce=int, validate_choice=False)
+    task_ids = SelectMultipleField("Задачи", coerce=db_int, validate_choice=False)
 
     def validate_task_ids(self, field: SelectMultipleField) -> None:
         """Require at least one task."""

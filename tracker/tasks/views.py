@@ -10,6 +10,7 @@ from sqlalchemy.orm import lazyload, load_only
 
 from tracker.auth.access import can_edit_roadmap, get_roadmap_or_404, visible_organizations, visible_roadmaps
 from tracker.auth.forms import EmptyForm
+from tracker.db import db_int
 from tracker.extensions import db
 from tracker.orgs.models import Organization, OrgKind
 from tracker.roadmaps.models import Activity, Roadmap, Section
@@ -382,8 +383,8 @@ def _filters() -> queries.TaskFilter:
 
     return queries.TaskFilter(
         status=args.get("status", ""),
-        direction=args.get("direction", type=int),
-        organization=args.get("org", type=int),
+        direction=args.get("direction", type=db_int),
+        organization=args.get("org", type=db_int),
         overdue=args.get("overdue") == "1",
         due_from=day("from"),
         due_to=day("to"),
@@ -396,7 +397,7 @@ def roadmap_tasks(roadmap_id: int):
     roadmap = get_roadmap_or_404(current_user, roadmap_id)
     today = _today()
     flt = _filters()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=db_int), 1)
     query = queries.filtered_tasks(roadmap, flt, today)
     tasks = (
         db.session.execute(queries.with_details(query).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE))
@@ -529,7 +530,7 @@ def roadmap_timeline(roadmap_id: int):
     roadmap = get_roadmap_or_404(current_user, roadmap_id)
     today = _today()
     years = queries.task_years(roadmap)
-    year = request.args.get("year", type=int)
+    year = request.args.get("year", type=db_int)
     if year not in years:
         year = today.year if today.year in years else years[0]
     grid = progress.timeline(queries.timeline_rows(roadmap.id, year, today))
@@ -565,7 +566,7 @@ def overview():
     summaries = progress.area_summaries(
         db.session.execute(visible.with_only_columns(*columns)).all(), owners, rows
     )
-    selected = request.args.get("municipality", type=int)
+    selected = request.args.get("municipality", type=db_int)
     if selected is None and len(summaries) > 1:
         return render_template("tasks/overview.html", summaries=summaries, summary=True, selected=None)
     area = next((s.municipality for s in summaries if s.municipality and s.municipality.id == selected), None)
