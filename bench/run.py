@@ -143,7 +143,7 @@ class Client:
             self.conn.request(method, path, body=body, headers=headers)
             response = self.conn.getresponse()
         except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-            # The server closed an idle keep-alive connection; a browser would simply reconnect.
+            # The server closed the connection (synchronous workers answer one request per connection).
             self.conn.close()
             self.conn.request(method, path, body=body, headers=headers)
             response = self.conn.getresponse()
@@ -210,23 +210,11 @@ def main() -> None:
     say(f"reminder sweep: {sweep}")
 
     port = free_port()
+    # The server as the README deploys it: gunicorn's synchronous workers, two per core of this machine.
     server = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
-            "-w",
-            "3",
-            "-k",
-            "gthread",
-            "--threads",
-            "4",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--keep-alive",
-            "30",
-            "--timeout",
-            "120",
-            "--log-level",
-            "warning",
+            *("-w", "4", "-b", f"127.0.0.1:{port}", "--timeout", "120", "--log-level", "warning"),
             "tracker.app:create_app()",
         ],
         env=env,

@@ -9,6 +9,7 @@ from flask import template_rendered
 from sqlalchemy import event
 
 from tracker.extensions import db
+from tracker.orgs.models import OrgKind
 from tracker.storage import StoredFile
 from tracker.tasks import operations as ops
 from tracker.tasks import progress
@@ -80,7 +81,7 @@ def test_rollup_groups_schools_under_their_municipality_lagging_first():
         return SimpleNamespace(
             id=id_,
             path=path,
-            kind=SimpleNamespace(value=kind),
+            kind=OrgKind(kind),
             is_school=kind in ("school", "branch"),
             short_name=f"org{id_}",
         )

@@ -24,7 +24,7 @@ def fresh(ids, today=TODAY):
 
 
 def cached(ids, today=TODAY):
-    return _sorted(rollups.status_rows(ids, today))
+    return _sorted(rollups.status_rows(rollups.versions_of(ids), today))
 
 
 def _sorted(rows):

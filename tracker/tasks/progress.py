@@ -201,14 +201,17 @@ class OverviewGroup:
         return total
 
 
+SCHOOL_KINDS = frozenset({OrgKind.school, OrgKind.branch})
+AREA_KINDS = frozenset({OrgKind.municipality, OrgKind.region})
+
+
 def _is_school(org) -> bool:
-    return org.kind.value in (OrgKind.school.value, OrgKind.branch.value)
+    return org.kind in SCHOOL_KINDS
 
 
 def area_finder(organizations: Iterable):
     """Return a function giving an organisation's nearest municipality (or region), itself included."""
-    kinds = (OrgKind.municipality.value, OrgKind.region.value)
-    areas = {o.path: o for o in organizations if o.kind.value in kinds}
+    areas = {o.path: o for o in organizations if o.kind in AREA_KINDS}
 
     def area_of(org):
         # The longest prefix of the materialised path ("/1/4/9/") that is an area's path.

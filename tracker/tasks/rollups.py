@@ -8,11 +8,12 @@ while counting leaves the new row already stale rather than wrong.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from itertools import chain
 
-from sqlalchemy import case, delete, event, func, insert, select, update
+from sqlalchemy import Text, case, cast, delete, event, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -129,50 +130,61 @@ def _store(counted: dict[int, list[list]], versions: dict[int, int], today: date
         db.session.rollback()
 
 
-def _read(ids: list[int], today: date, columns: tuple) -> tuple[dict[int, int], dict[int, tuple]]:
-    """Return the roadmaps' current versions and the `columns` of their cached rows still valid today."""
+def versions_of(roadmap_ids: Iterable[int]) -> dict[int, int]:
+    """Return the current task version of each of the roadmaps."""
+    ids = sorted(set(roadmap_ids))
     versions: dict[int, int] = {}
+    for start in range(0, len(ids), CHUNK):
+        query = select(Roadmap.id, Roadmap.tasks_version).where(Roadmap.id.in_(ids[start : start + CHUNK]))
+        versions.update(db.session.execute(query).all())
+    return versions
+
+
+def _valid(versions: Mapping[int, int], today: date, columns: tuple) -> dict[int, tuple]:
+    """Return the `columns` of the roadmaps' cached rows that are still valid today."""
+    ids = sorted(versions)
     valid: dict[int, tuple] = {}
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        versions.update(
-            db.session.execute(select(Roadmap.id, Roadmap.tasks_version).where(Roadmap.id.in_(chunk))).all()
-        )
-        for roadmap_id, version, as_of, *rest in db.session.execute(
-            select(TaskRollup.roadmap_id, TaskRollup.version, TaskRollup.as_of, *columns).where(
-                TaskRollup.roadmap_id.in_(chunk)
+        for roadmap_id, *rest in db.session.execute(
+            select(TaskRollup.roadmap_id, *columns)
+            .join(Roadmap, Roadmap.id == TaskRollup.roadmap_id)
+            .where(
+                TaskRollup.roadmap_id.in_(ids[start : start + CHUNK]),
+                TaskRollup.version == Roadmap.tasks_version,
+                TaskRollup.as_of == today,
             )
         ):
-            if version == versions.get(roadmap_id) and as_of == today:
-                valid[roadmap_id] = tuple(rest)
-    return versions, valid
+            valid[roadmap_id] = tuple(rest)
+    return valid
 
 
-def _recount(ids: list[int], versions: dict[int, int], valid, today: date) -> dict[int, list[list]]:
-    """Count and store the roadmaps among `ids` that exist and have no valid cached row."""
-    stale = [i for i in ids if i in versions and i not in valid]
+def _recount(versions: Mapping[int, int], valid, today: date) -> dict[int, list[list]]:
+    """Count and store the roadmaps that have no valid cached row."""
+    stale = [i for i in sorted(versions) if i not in valid]
     counted = _count(stale, today) if stale else {}
     if counted:
         _store(counted, versions, today)
     return counted
 
 
-def status_rows(roadmap_ids: Iterable[int], today: date) -> list[tuple[int, int | None, str, int, int]]:
-    """Return (roadmap id, target organisation id, status, is_late, count) rows of the given roadmaps.
+def status_rows(versions: Mapping[int, int], today: date) -> list[tuple[int, int | None, str, int, int]]:
+    """Return (roadmap id, target organisation id, status, is_late, count) rows of the roadmaps.
 
+    `versions` maps each roadmap's id to its `tasks_version`, read before this call (`versions_of` or a page's
+    own query): a change committed after that read leaves what is counted here already stale, never wrong.
     Commits the session when it had to count: call it before loading objects the page still needs.
     """
-    ids = sorted(set(roadmap_ids))
-    versions, valid = _read(ids, today, (TaskRollup.counts,))
-    counts = {i: row[0] for i, row in valid.items()} | _recount(ids, versions, valid, today)
+    # The cached JSON is read as text and parsed in one piece: a region has over a thousand of them.
+    valid = _valid(versions, today, (cast(TaskRollup.counts, Text),))
+    parsed = json.loads("[" + ",".join(row[0] for row in valid.values()) + "]")
+    counts = dict(zip(valid, parsed, strict=True)) | _recount(versions, valid, today)
     return [(roadmap_id, *row) for roadmap_id, rows in counts.items() for row in rows]
 
 
 def refresh(today: date) -> int:
     """Count every roadmap whose cached rows are stale; return how many were."""
-    ids = list(db.session.execute(select(Roadmap.id).order_by(Roadmap.id)).scalars())
-    versions, valid = _read(ids, today, ())
-    return len(_recount(ids, versions, valid, today))
+    versions = dict(db.session.execute(select(Roadmap.id, Roadmap.tasks_version)).all())
+    return len(_recount(versions, _valid(versions, today, ()), today))
 
 
 def refresh_rollups_job(now: datetime) -> dict:

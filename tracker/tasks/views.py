@@ -558,9 +558,12 @@ def overview():
     """
     today = _today()
     working = visible_roadmaps(current_user).where(Roadmap.status.in_(WORKING_ROADMAP_STATUSES))
-    owners = dict(db.session.execute(working.with_only_columns(Roadmap.id, Roadmap.organization_id)).all())
+    listed = db.session.execute(
+        working.with_only_columns(Roadmap.id, Roadmap.organization_id, Roadmap.tasks_version)
+    ).all()
+    owners = {roadmap_id: owner_id for roadmap_id, owner_id, _ in listed}
     # Counting may commit cached figures, so it runs before the page's objects are loaded.
-    rows = rollups.status_rows(owners, today)
+    rows = rollups.status_rows({roadmap_id: version for roadmap_id, _, version in listed}, today)
     visible = visible_organizations(current_user)
     columns = (Organization.id, Organization.path, Organization.kind, Organization.short_name)
     summaries = progress.area_summaries(
