@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import delete, insert, select, update
 
 from tracker.extensions import db
-from tracker.orgs.models import OrgKind
+from tracker.orgs.models import Organization, OrgKind
 from tracker.roadmaps import operations as roadmap_ops
 from tracker.roadmaps.models import Roadmap
 from tracker.tasks import operations as ops
@@ -182,3 +182,42 @@ def test_municipality_lines_add_up_like_the_detailed_rollup():
         assert line.school_count == len(group.schools)
         assert line.roadmap_count == len(group.municipal)
     assert summaries[2].schools_total.total == 1 + 1 + 4 and summaries[7].schools_total.total == 3 + 5
+
+
+def test_region_lines_follow_tasks_and_organisations(
+    login_as, create_org, create_roadmap, create_activity, create_task
+):
+    region = create_org("region", name="Общий регион")
+    first = create_org("municipality", region, name="Первый район")
+    second = create_org("municipality", region, name="Второй район")
+    tasks = []
+    for municipality in (first, second):
+        authority = create_org("authority", municipality, name=f"Управление {municipality.name}")
+        roadmap = create_roadmap(authority, title=f"Карта {municipality.name}")
+        tasks.append(create_task(roadmap, create_activity(roadmap, deadline_text=""), due=date(2020, 1, 31)))
+    admin = login_as("admin", region)
+
+    def lines():
+        from tracker.tasks.views import _today
+
+        page = admin.get("/tasks/overview")
+        assert page.status_code == 200
+        listed = select(Roadmap.id, Roadmap.organization_id, Roadmap.tasks_version)
+        columns = (Organization.id, Organization.path, Organization.kind, Organization.short_name)
+        summed = rollups.municipality_lines(
+            db.session.execute(listed).all(), db.session.execute(select(*columns)).all(), _today()
+        )
+        return page.text, summed, {line.municipality.id: line.municipal_total for line in summed}
+
+    text, before, _ = lines()
+    assert lines()[1] is before  # the same roadmaps, versions and organisations: the lines already summed
+    assert "Первый район" in text and "Второй район" in text
+    tasks[1].status = TaskStatus.done
+    db.session.commit()
+    text, after, totals = lines()
+    assert after is not before
+    assert (totals[second.id].done, totals[second.id].overdue, totals[first.id].overdue) == (1, 0, 1)
+    second.short_name = "Переименованный район"
+    db.session.commit()
+    text, renamed, _ = lines()
+    assert renamed is not after and "Переименованный район" in text and "Второй район" not in text

@@ -690,7 +690,8 @@ def _security(user: User, row: OutboxMessage, now: datetime, *, message_id: str)
 # --- the sweep ----------------------------------------------------------------------------------------
 
 # Each job takes `now` so tests and `tracker notify run-once --now …` can act at any moment. Planning
-# runs before sending so that a due date changed a minute ago is honoured by this very pass.
+# runs before sending so that a due date changed a minute ago is honoured by this very pass; the dashboards'
+# cached task counts are recounted last.
 JOBS: list = [plan_reminders_job, weekly_digest_job, send_outbox_job, refresh_rollups_job]
 
 

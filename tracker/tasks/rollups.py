@@ -9,7 +9,7 @@ while counting leaves the new row already stale rather than wrong.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from itertools import chain
 
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from tracker.extensions import db
 from tracker.roadmaps.models import Activity, Roadmap, Section
 from tracker.tasks.models import Task, TaskRollup
+from tracker.tasks.progress import area_summaries
 
 CHUNK = 500
 
@@ -179,6 +180,29 @@ def status_rows(versions: Mapping[int, int], today: date) -> list[tuple[int, int
     parsed = json.loads("[" + ",".join(row[0] for row in valid.values()) + "]")
     counts = dict(zip(valid, parsed, strict=True)) | _recount(versions, valid, today)
     return [(roadmap_id, *row) for roadmap_id, rows in counts.items() for row in rows]
+
+
+# Municipality lines of the region overview by what they are summed from; per process, dropped when full.
+_LINES: dict[tuple, list] = {}
+LINES_KEPT = 32
+
+
+def municipality_lines(roadmaps: Sequence[tuple], organizations: Sequence[tuple], today: date) -> list:
+    """Return the overview's line per municipality (`progress.area_summaries`) of the visible roadmaps
+    (id, owner id, tasks_version) and organisations (id, path, kind, short name).
+
+    The lines depend on nothing else: the same roadmaps at the same versions, the same organisations and the
+    same day give the lines already summed; a task change raises a version and sums them again.
+    """
+    key = (today, tuple(map(tuple, roadmaps)), tuple(map(tuple, organizations)))
+    lines = _LINES.get(key)
+    if lines is None:
+        rows = status_rows({roadmap_id: version for roadmap_id, _, version in roadmaps}, today)
+        lines = area_summaries(organizations, {roadmap_id: owner for roadmap_id, owner, _ in roadmaps}, rows)
+        if len(_LINES) >= LINES_KEPT:
+            _LINES.clear()
+        _LINES[key] = lines
+    return lines
 
 
 def refresh(today: date) -> int:

@@ -562,16 +562,17 @@ def overview():
         working.with_only_columns(Roadmap.id, Roadmap.organization_id, Roadmap.tasks_version)
     ).all()
     owners = {roadmap_id: owner_id for roadmap_id, owner_id, _ in listed}
-    # Counting may commit cached figures, so it runs before the page's objects are loaded.
-    rows = rollups.status_rows({roadmap_id: version for roadmap_id, _, version in listed}, today)
     visible = visible_organizations(current_user)
     columns = (Organization.id, Organization.path, Organization.kind, Organization.short_name)
-    summaries = progress.area_summaries(
-        db.session.execute(visible.with_only_columns(*columns)).all(), owners, rows
+    # Counting may commit cached figures, so it runs before the page's objects are loaded.
+    summaries = rollups.municipality_lines(
+        listed, db.session.execute(visible.with_only_columns(*columns)).all(), today
     )
     selected = request.args.get("municipality", type=db_int)
     if selected is None and len(summaries) > 1:
         return render_template("tasks/overview.html", summaries=summaries, summary=True, selected=None)
+    # Counted already for the lines (or counted now, committing, before anything else is loaded).
+    rows = rollups.status_rows({roadmap_id: version for roadmap_id, _, version in listed}, today)
     area = next((s.municipality for s in summaries if s.municipality and s.municipality.id == selected), None)
     if area is not None and area.kind == OrgKind.municipality:
         visible = visible.where(Organization.path.startswith(area.path))
