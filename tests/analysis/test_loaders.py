@@ -180,6 +180,25 @@ def test_results_xlsx_with_title_row_and_numeric_cells(tmp_path: Path) -> None:
     ]
 
 
+def test_each_distinct_cell_is_parsed_once_yet_every_bad_row_is_reported(tmp_path: Path) -> None:
+    # The same cells again and again (values are parsed once per column), a bad one twice, and a TRUE cell
+    # after a 1 in the same column: it must not pass for the number.
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(RESULTS_HEADER.split(","))
+    good = [380000, "МБОУ «СОШ № 1»", "Район", 2025, "ОГЭ математика", 10, 1]
+    for procedure in ("ОГЭ математика", "ОГЭ по русскому языку", "ЕГЭ математика (профильная)"):
+        sheet.append([*good[:4], procedure, 10, 1])
+    sheet.append([*good[:4], "ЕГЭ русский язык", 10, "пять"])
+    sheet.append([*good[:4], "ВПР математика 5 класс", 10, "пять"])
+    sheet.append([*good[:4], "ВПР математика 6 класс", 10, True])
+    path = tmp_path / "results.xlsx"
+    workbook.save(path)
+    errors = errors_of(load_results, path)
+    assert [(e.row, e.column) for e in errors] == [(5, LOW), (6, LOW), (7, LOW)]
+    assert "«True»" in errors[2].message
+
+
 def test_results_from_a_stream_leave_it_open(tmp_path: Path) -> None:
     data = f"{RESULTS_HEADER}\n1,Ш,М,2025,ОГЭ математика,10,2\n".encode()
     stream = io.BytesIO(data)

@@ -386,6 +386,10 @@ class _Records:
         """Yield the rows whose every cell parsed; skip blank rows; stop once the error cap is reached."""
         errors = self.errors
         plan, width = self._plan, self._width
+        # Columns repeat their values row after row (codes, years, procedure names, small counts): each
+        # distinct cell is parsed once per column. A cell that fails to parse is not kept: its row is told.
+        parsed: list[dict] = [{} for _ in plan]
+        steps = [(i, parse, parsed[n]) for n, (i, parse) in enumerate(plan)]
         rownum = 0
         try:
             for rownum, cells in self._table:  # noqa: B007 - rownum names the row a read error is in
@@ -395,7 +399,10 @@ class _Records:
                 if len(cells) < width:
                     cells = [*cells, *[None] * (width - len(cells))]
                 try:
-                    values = [parse(cells[i]) for i, parse in plan]
+                    values = [
+                        seen[cell] if (cell := cells[i]) in seen else seen.setdefault(cell, parse(cell))
+                        for i, parse, seen in steps
+                    ]
                 except _BadValue:
                     values = None
                 if values is None or not values[0]:
@@ -561,7 +568,14 @@ def _xlsx_rows(stream: BinaryIO, stack: ExitStack, errors: _Errors) -> Iterator[
     sheet = workbook.worksheets[0]
     # Some generators write a wrong sheet size; without this read-only mode would cut rows off.
     sheet.reset_dimensions()
-    return enumerate(sheet.iter_rows(values_only=True), 1)
+    return enumerate(map(_no_booleans, sheet.iter_rows(values_only=True)), 1)
+
+
+def _no_booleans(cells: tuple) -> tuple:
+    """Write a TRUE/FALSE cell as the text it is parsed from: as a key of parsed values True would equal 1."""
+    if any(type(cell) is bool for cell in cells):
+        return tuple(str(cell) if type(cell) is bool else cell for cell in cells)
+    return cells
 
 
 def _csv_rows(stream: BinaryIO, stack: ExitStack) -> Iterator[Row]:
