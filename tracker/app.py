@@ -4,7 +4,7 @@ import logging
 from itertools import chain
 from pathlib import Path
 
-from flask import Flask, redirect
+from flask import Flask, abort, redirect, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
@@ -79,8 +79,6 @@ def register_input_guards(app: Flask) -> None:
 
     @app.before_request
     def refuse_nul_characters():
-        from flask import abort, request
-
         # PostgreSQL refuses NUL in text; browsers never send it, so it is refused before any view reads it.
         texts = chain(
             chain.from_iterable(request.args.listvalues()),
@@ -136,8 +134,6 @@ def _require_login():
 
 def _require_login_except_login():
     """Protect the profile pages but not the sign-in page itself."""
-    from flask import request
-
     if request.endpoint in ("auth.login", "auth.logout"):
         return None
     return _require_login()

@@ -13,48 +13,28 @@ def admin(login_as, two_municipalities):
     return login_as("admin", two_municipalities["a"]["municipality"])
 
 
+def save_user(admin, url: str, organization, **fields):
+    """Post the user form at `url`: an active school director unless `fields` say otherwise."""
+    data = {
+        "email": "director@school38.ru",
+        "name": "Директор",
+        "role": "school",
+        "organization_id": organization.id,
+        "password": "",
+        "is_active_account": "y",
+    }
+    return admin.post(url, {**data, **fields}, page=url)
+
+
 def test_admin_creates_user_with_policy_and_audit(admin, two_municipalities):
     org = two_municipalities["a"]["school"]
     url = "/admin/users/new"
-    response = admin.post(
-        url,
-        {
-            "email": "director@school38.ru",
-            "name": "Директор",
-            "role": "school",
-            "organization_id": org.id,
-            "password": "qwerty",
-            "is_active_account": "y",
-        },
-        page=url,
-    )
+    response = save_user(admin, url, org, password="qwerty")
     assert response.status_code == 200 and "не короче" in response.text
-    response = admin.post(
-        url,
-        {
-            "email": "director@school38.ru",
-            "name": "Директор",
-            "role": "school",
-            "organization_id": org.id,
-            "password": "password1",
-            "is_active_account": "y",
-        },
-        page=url,
-    )
+    response = save_user(admin, url, org, password="password1")
     assert "слишком распространён" in response.text
     assert db.session.execute(select(User).where(User.email == "director@school38.ru")).scalar() is None
-    response = admin.post(
-        url,
-        {
-            "email": "Director@School38.ru",
-            "name": "Директор",
-            "role": "school",
-            "organization_id": org.id,
-            "password": "Strong-pass-9",
-            "is_active_account": "y",
-        },
-        page=url,
-    )
+    response = save_user(admin, url, org, email="Director@School38.ru", password="Strong-pass-9")
     assert response.status_code == 302
     user = db.session.execute(select(User).where(User.email == "director@school38.ru")).scalar_one()
     assert user.role == Role.school and user.organization_id == org.id
@@ -69,16 +49,15 @@ def test_admin_creates_user_with_policy_and_audit(admin, two_municipalities):
 def test_admin_edits_and_disables_user_and_each_change_is_audited(admin, create_user_, two_municipalities):
     user = create_user_("executor", two_municipalities["a"]["center"])
     url = f"/admin/users/{user.id}"
-    response = admin.post(
+    # The box «активна» left unticked disables the account.
+    response = save_user(
+        admin,
         url,
-        {
-            "email": "new.name@uo38.ru",
-            "name": "Новое имя",
-            "role": "coordinator",
-            "organization_id": two_municipalities["a"]["authority"].id,
-            "password": "",
-        },
-        page=url,
+        two_municipalities["a"]["authority"],
+        email="new.name@uo38.ru",
+        name="Новое имя",
+        role="coordinator",
+        is_active_account="",
     )
     assert response.status_code == 302
     user = db.session.get(User, user.id)
@@ -93,17 +72,7 @@ def test_admin_edits_and_disables_user_and_each_change_is_audited(admin, create_
 
 def test_admin_cannot_demote_self(admin):
     url = f"/admin/users/{admin.user.id}"
-    response = admin.post(
-        url,
-        {
-            "email": "admin@uo38.ru",
-            "name": "X",
-            "role": "observer",
-            "organization_id": admin.user.organization_id,
-            "is_active_account": "y",
-        },
-        page=url,
-    )
+    response = save_user(admin, url, admin.user.organization, email="admin@uo38.ru", role="observer")
     assert "Нельзя лишить себя" in response.text
     assert db.session.get(User, admin.user.id).role == Role.admin
 
@@ -113,17 +82,8 @@ def test_admin_pages_are_scoped_and_only_for_admins(admin, create_user_, login_a
     assert admin.get(f"/admin/users/{stranger.id}").status_code == 404
     assert stranger.email not in admin.get("/admin/users").text
     url = "/admin/users/new"
-    response = admin.post(
-        url,
-        {
-            "email": "x@y.test",
-            "name": "X",
-            "role": "admin",
-            "organization_id": two_municipalities["b"]["region"].id,
-            "password": "Strong-pass-9",
-        },
-        page=url,
-    )
+    foreign_region = two_municipalities["b"]["region"]
+    response = save_user(admin, url, foreign_region, email="x@y.test", role="admin", password="Strong-pass-9")
     assert (
         response.status_code == 200
         and db.session.execute(select(User).where(User.email == "x@y.test")).scalar() is None

@@ -1,27 +1,16 @@
 """`tracker roadmap import`: the dry-run JSON of the samples, saving a roadmap, refused files."""
 
 import json
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.fixtures.roadmaps import SAMPLE_FIELDS as FIELDS
+from tests.fixtures.roadmaps import SAMPLES_DIR
 from tracker.extensions import db
 from tracker.roadmaps.importer import read_roadmap
 from tracker.roadmaps.models import Activity, HistoryEntry, Roadmap, RoadmapStatus, Section
 from tracker.tasks.models import Task
-
-SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples" / "roadmaps"
-FIELDS = (
-    "number",
-    "title",
-    "section_path",
-    "deadline_text",
-    "responsible",
-    "participants",
-    "result",
-    "control",
-)
 
 
 def _count(model) -> int:

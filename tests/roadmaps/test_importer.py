@@ -8,7 +8,6 @@ import struct
 import time
 import zipfile
 from datetime import date
-from pathlib import Path
 
 import docx
 import openpyxl
@@ -16,6 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.fixtures.roadmaps import SAMPLE_FIELDS as FIELDS
+from tests.fixtures.roadmaps import SAMPLES_DIR
 from tests.roadmaps import docx_layouts
 from tracker.roadmaps.importer import (
     MAX_FILE_BYTES,
@@ -28,24 +29,10 @@ from tracker.roadmaps.importer import (
     to_json,
 )
 
-# Copies of the shared samples live in the repository, so the suite never skips them.
-SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples" / "roadmaps"
 SAMPLES = ["A_ustilimsk_2030", "B_sovgavan_2021"]
-FIELDS = (
-    "number",
-    "title",
-    "section_path",
-    "deadline_text",
-    "responsible",
-    "participants",
-    "result",
-    "control",
-)
 
 
 def _sample(name: str) -> tuple[bytes, dict]:
-    if SAMPLES_DIR is None:
-        pytest.skip("samples/roadmaps not found")
     path = SAMPLES_DIR / name
     return path.with_suffix(".docx").read_bytes(), json.loads(
         path.with_suffix(".expected.json").read_text("utf-8")

@@ -1,6 +1,6 @@
 """Cached task counts of the dashboards: any task write makes them recount; they match a fresh count."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -11,7 +11,7 @@ from tracker.orgs.models import Organization, OrgKind
 from tracker.roadmaps import operations as roadmap_ops
 from tracker.roadmaps.models import Roadmap
 from tracker.tasks import operations as ops
-from tracker.tasks import progress, rollups
+from tracker.tasks import progress, queries, rollups
 from tracker.tasks.models import Task, TaskRollup, TaskStatus
 
 TODAY = date(2026, 6, 15)
@@ -19,12 +19,13 @@ TODAY = date(2026, 6, 15)
 
 def fresh(ids, today=TODAY):
     """Count straight from the tasks, bypassing the cache."""
-    rows = rollups.grouped_counts([Task.roadmap_id, Task.organization_id], [Task.roadmap_id.in_(ids)], today)
+    rows = queries.grouped_counts([Task.roadmap_id, Task.organization_id], [Task.roadmap_id.in_(ids)], today)
     return _sorted((r, o, str(s), int(late), n) for r, o, s, late, n in rows)
 
 
 def cached(ids, today=TODAY):
-    return _sorted(rollups.status_rows(rollups.versions_of(ids), today))
+    versions = db.session.execute(select(Roadmap.id, Roadmap.tasks_version).where(Roadmap.id.in_(ids))).all()
+    return _sorted(rollups.status_rows(dict(versions), today))
 
 
 def _sorted(rows):
@@ -130,7 +131,7 @@ def test_the_scheduler_job_counts_only_what_is_stale(world, region):
     from tracker.notifications.jobs import JOBS
 
     assert rollups.refresh_rollups_job in JOBS
-    moment = rollups.datetime(2026, 6, 15, 1, 0).astimezone()
+    moment = datetime(2026, 6, 15, 1, 0).astimezone()
     roadmaps = db.session.execute(select(Roadmap.id)).scalars().all()
     assert rollups.refresh_rollups_job(moment) == {"counted": len(roadmaps)}
     assert rollups.refresh_rollups_job(moment) == {"counted": 0}

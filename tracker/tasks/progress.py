@@ -290,7 +290,7 @@ def rollup(
         area = area_of(org)
         group = groups.setdefault(area.id if area else None, OverviewGroup(area))
         own_roadmaps = by_owner.get(org.id, [])
-        if org.is_school:
+        if _is_school(org):
             own = Counts()
             for roadmap in own_roadmaps:
                 own.merge(per_roadmap.get(roadmap.id, Counts()))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, extract, func, or_, select
+from sqlalchemy import Select, case, extract, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from tracker.auth.models import User
@@ -29,7 +29,6 @@ from tracker.tasks.permissions import (
     coordinated_roadmap_ids,
     visible_roadmap_ids,
 )
-from tracker.tasks.rollups import grouped_counts
 
 MY_GROUP_LIMIT = 100
 LATER_LIMIT = 20
@@ -98,35 +97,16 @@ def visible_roadmaps_in(user: User, statuses) -> Select:
 
 def task_details(task: Task) -> dict:
     """Return a task's evidence, comments and history, oldest first."""
-    evidence = (
-        db.session.execute(
-            select(Evidence)
-            .options(joinedload(Evidence.uploaded_by))
-            .where(Evidence.task_id == task.id)
-            .order_by(Evidence.created_dt, Evidence.id)
-        )
-        .scalars()
-        .all()
-    )
-    comments = (
-        db.session.execute(
-            select(TaskComment)
-            .where(TaskComment.task_id == task.id)
-            .order_by(TaskComment.created_dt, TaskComment.id)
-        )
-        .scalars()
-        .all()
-    )
-    history = (
-        db.session.execute(
-            select(HistoryEntry)
-            .where(HistoryEntry.task_id == task.id)
-            .order_by(HistoryEntry.created_dt, HistoryEntry.id)
-        )
-        .scalars()
-        .all()
-    )
-    return {"evidence": list(evidence), "comments": list(comments), "history": list(history)}
+
+    def of_task(model, *options) -> list:
+        query = select(model).options(*options).where(model.task_id == task.id)
+        return list(db.session.execute(query.order_by(model.created_dt, model.id)).scalars())
+
+    return {
+        "evidence": of_task(Evidence, joinedload(Evidence.uploaded_by)),
+        "comments": of_task(TaskComment),
+        "history": of_task(HistoryEntry),
+    }
 
 
 def users_by_id(ids: set[int | None]) -> dict[int, User]:
@@ -201,6 +181,22 @@ def section_subtree(roadmap_id: int, root: int) -> list[int]:
                 inside.add(section_id)
                 changed = True
     return sorted(inside)
+
+
+def grouped_counts(keys: list, where: list, today: date) -> list[tuple]:
+    """Return rows (*keys, status, is_late, count) of the tasks matching `where`.
+
+    The lateness flag is computed in a subquery and grouped by its column: PostgreSQL does not see two
+    CASE expressions with separately bound dates as the same expression, so grouping by the CASE itself fails.
+    """
+    late = case((Task.due < today, 1), else_=0)
+    inner = select(*keys, Task.status.label("status"), late.label("is_late")).where(*where).subquery()
+    columns = [inner.c[column.key if hasattr(column, "key") else column.name] for column in keys]
+    return db.session.execute(
+        select(*columns, inner.c.status, inner.c.is_late, func.count()).group_by(
+            *columns, inner.c.status, inner.c.is_late
+        )
+    ).all()
 
 
 def activity_status_rows(roadmap_id: int, today: date) -> list[tuple]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from itertools import chain
 
-from sqlalchemy import Text, case, cast, delete, event, func, insert, select, update
+from sqlalchemy import Text, cast, delete, event, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from tracker.extensions import db
 from tracker.roadmaps.models import Activity, Roadmap, Section
 from tracker.tasks.models import Task, TaskRollup
 from tracker.tasks.progress import area_summaries
+from tracker.tasks.queries import grouped_counts
 
 CHUNK = 500
 
@@ -84,22 +85,6 @@ def install() -> None:
         event.listen(Session, "do_orm_execute", _bulk_statement)
 
 
-def grouped_counts(keys: list, where: list, today: date) -> list[tuple]:
-    """Return rows (*keys, status, is_late, count) of the tasks matching `where`.
-
-    The lateness flag is computed in a subquery and grouped by its column: PostgreSQL does not see two
-    CASE expressions with separately bound dates as the same expression, so grouping by the CASE itself fails.
-    """
-    late = case((Task.due < today, 1), else_=0)
-    inner = select(*keys, Task.status.label("status"), late.label("is_late")).where(*where).subquery()
-    columns = [inner.c[column.key if hasattr(column, "key") else column.name] for column in keys]
-    return db.session.execute(
-        select(*columns, inner.c.status, inner.c.is_late, func.count()).group_by(
-            *columns, inner.c.status, inner.c.is_late
-        )
-    ).all()
-
-
 def _count(roadmap_ids: list[int], today: date) -> dict[int, list[list]]:
     """Count the tasks of the given roadmaps by target organisation, status and lateness."""
     result: dict[int, list[list]] = {i: [] for i in roadmap_ids}
@@ -129,16 +114,6 @@ def _store(counted: dict[int, list[list]], versions: dict[int, int], today: date
     except SQLAlchemyError:
         # Another request stored the same rows first, or holds them: the counts just made still serve.
         db.session.rollback()
-
-
-def versions_of(roadmap_ids: Iterable[int]) -> dict[int, int]:
-    """Return the current task version of each of the roadmaps."""
-    ids = sorted(set(roadmap_ids))
-    versions: dict[int, int] = {}
-    for start in range(0, len(ids), CHUNK):
-        query = select(Roadmap.id, Roadmap.tasks_version).where(Roadmap.id.in_(ids[start : start + CHUNK]))
-        versions.update(db.session.execute(query).all())
-    return versions
 
 
 def _valid(versions: Mapping[int, int], today: date, columns: tuple) -> dict[int, tuple]:
@@ -171,8 +146,8 @@ def _recount(versions: Mapping[int, int], valid, today: date) -> dict[int, list[
 def status_rows(versions: Mapping[int, int], today: date) -> list[tuple[int, int | None, str, int, int]]:
     """Return (roadmap id, target organisation id, status, is_late, count) rows of the roadmaps.
 
-    `versions` maps each roadmap's id to its `tasks_version`, read before this call (`versions_of` or a page's
-    own query): a change committed after that read leaves what is counted here already stale, never wrong.
+    `versions` maps each roadmap's id to its `tasks_version`, read before this call (by the page's own
+    query): a change committed after that read leaves what is counted here already stale, never wrong.
     Commits the session when it had to count: call it before loading objects the page still needs.
     """
     # The cached JSON is read as text and parsed in one piece: a region has over a thousand of them.
