@@ -1,5 +1,6 @@
 """Declarative base, column types and helpers shared by every domain's models."""
 
+import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event
@@ -62,6 +63,11 @@ class UTCDateTime(TypeDecorator):
 def utcnow() -> datetime:
     """Return the current moment as an aware UTC datetime."""
     return datetime.now(UTC)
+
+
+def new_stamp() -> str:
+    """Return a random value that marks one state of some content (a cache key part that never repeats)."""
+    return uuid.uuid4().hex
 
 
 def normalize_text(value: str | None) -> str:

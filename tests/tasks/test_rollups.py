@@ -203,7 +203,7 @@ def test_region_lines_follow_tasks_and_organisations(
 
         page = admin.get("/tasks/overview")
         assert page.status_code == 200
-        listed = select(Roadmap.id, Roadmap.organization_id, Roadmap.tasks_version)
+        listed = select(Roadmap.id, Roadmap.organization_id, Roadmap.tasks_version, Roadmap.content_stamp)
         columns = (Organization.id, Organization.path, Organization.kind, Organization.short_name)
         summed = rollups.municipality_lines(
             db.session.execute(listed).all(), db.session.execute(select(*columns)).all(), _today()

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import UTCDateTime, utcnow
+from tracker.db import UTCDateTime, new_stamp, utcnow
 from tracker.extensions import db
 from tracker.orgs.models import Organization
 
@@ -86,6 +86,10 @@ class Roadmap(db.Model):
     # Raised whenever one of its tasks is added, changed or removed; cached task counts carry the value
     # they were computed at (tracker/tasks/rollups.py).
     tasks_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Replaced by a new random value whenever anything the roadmap's table shows changes: its sections,
+    # activities, tasks or evidence. Pages cache what they render from those under it (tracker/memo.py);
+    # being random, it never repeats, not even in another database.
+    content_stamp: Mapped[str] = mapped_column(String(32), default=new_stamp, server_default="")
 
     organization: Mapped[Organization] = relationship(lazy="joined")
 

@@ -1,9 +1,12 @@
 """Pages of the roadmap workspace."""
 
+from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import and_, case, func, select
 
 from tracker.auth.access import (
@@ -16,6 +19,7 @@ from tracker.auth.access import (
 from tracker.auth.forms import EmptyForm
 from tracker.db import db_int, normalize_text
 from tracker.extensions import db
+from tracker.memo import Memo
 from tracker.roadmaps import operations as ops
 from tracker.roadmaps.deadlines import parse_deadline
 from tracker.roadmaps.forms import (
@@ -124,13 +128,66 @@ def _load_tree(roadmap: Roadmap) -> tuple[list[Section], list[Activity]]:
     return list(sections), list(activities)
 
 
+class Direction(NamedTuple):
+    """A top-level section offered by the page's direction filter."""
+
+    id: int
+    number: str
+    title: str
+
+
+@dataclass(frozen=True)
+class RoadmapTable:
+    """The roadmap page's table and what its filters offer, rendered from the roadmap's content."""
+
+    html: Markup
+    # How many rows (sections and activities) it has.
+    rows: int
+    directions: list[Direction]
+    responsibles: list[str]
+    shown: int
+    total: int
+    review_count: int
+
+
+# Rendered tables by the roadmap's content stamp, the viewer's rights, the filters and the day; per process.
+_TABLES: Memo[RoadmapTable] = Memo(64)
+
+
 def show(roadmap_id: int):
     """Show the roadmap as a tree table with filters."""
     roadmap = get_roadmap_or_404(current_user, roadmap_id)
-    sections, activities = _load_tree(roadmap)
     direction = request.args.get("direction", type=db_int)
     responsible = normalize_text(request.args.get("responsible", ""))
     text = normalize_text(request.args.get("q", ""))
+    can_edit = can_edit_roadmap(current_user, roadmap)
+    today = date.today()
+    # Everything the table is rendered from: a change to the roadmap's sections, activities, tasks or
+    # evidence gives it a new content stamp (tracker/tasks/rollups.py), hence another key.
+    key = (roadmap.id, roadmap.content_stamp, roadmap.organization.timezone, today, can_edit)
+    table = _TABLES.get(
+        (*key, direction, responsible, text),
+        lambda: _render_table(roadmap, today, can_edit, direction, responsible, text),
+    )
+    status_form = StatusForm()
+    status_form.status.choices = [(s.value, s.value) for s in STATUS_TRANSITIONS[roadmap.status]]
+    return render_template(
+        "roadmaps/show.html",
+        roadmap=roadmap,
+        table=table,
+        filters=request.args,
+        can_edit=can_edit,
+        status_form=status_form,
+        action_form=EmptyForm(),
+        transitions=STATUS_TRANSITIONS[roadmap.status],
+    )
+
+
+def _render_table(
+    roadmap: Roadmap, today: date, can_edit: bool, direction: int | None, responsible: str, text: str
+) -> RoadmapTable:
+    """Load the roadmap's tree, its tasks' figures and marks, and render the table."""
+    sections, activities = _load_tree(roadmap)
     keep = None
     if direction or responsible or text:
         query = select(Activity.id).where(Activity.roadmap_id == roadmap.id)
@@ -143,27 +200,23 @@ def show(roadmap_id: int):
             inside = _subtree(sections, direction)
             keep = {a.id for a in activities if a.id in keep and a.section_id in inside}
     rows = build_rows(sections, activities, keep)
-    stats = _task_stats(roadmap)
     directions = sorted((s for s in sections if s.parent_id is None), key=lambda s: (s.position, s.id))
-    responsibles = sorted({a.responsible for a in activities if a.responsible})
-    status_form = StatusForm()
-    status_form.status.choices = [(s.value, s.value) for s in STATUS_TRANSITIONS[roadmap.status]]
-    return render_template(
-        "roadmaps/show.html",
+    html = render_template(
+        "roadmaps/_table.html",
         roadmap=roadmap,
         rows=rows,
-        stats=stats,
-        directions=directions,
-        responsibles=responsibles,
-        filters=request.args,
+        stats=_task_stats(roadmap, today),
+        marks=completion_marks(roadmap),
+        can_edit=can_edit,
+    )
+    return RoadmapTable(
+        html=Markup(html),
+        rows=len(rows),
+        directions=[Direction(d.id, d.number, d.title) for d in directions],
+        responsibles=sorted({a.responsible for a in activities if a.responsible}),
         shown=sum(r.kind == "activity" for r in rows),
         total=len(activities),
-        can_edit=can_edit_roadmap(current_user, roadmap),
-        status_form=status_form,
-        action_form=EmptyForm(),
-        transitions=STATUS_TRANSITIONS[roadmap.status],
         review_count=sum(a.is_review_needed for a in activities),
-        marks=completion_marks(roadmap),
     )
 
 
@@ -179,9 +232,8 @@ def _subtree(sections: list[Section], root: int) -> set[int]:
     return inside
 
 
-def _task_stats(roadmap: Roadmap) -> dict[int, dict]:
+def _task_stats(roadmap: Roadmap, today: date) -> dict[int, dict]:
     """Return per activity its number of tasks, closed and overdue ones and the next due date (in SQL)."""
-    today = date.today()
     closed = Task.status.in_(CLOSED_STATUSES)
     rows = db.session.execute(
         select(

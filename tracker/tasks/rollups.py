@@ -1,6 +1,8 @@
 """Task counts per roadmap, kept between requests so a region's dashboard does not count every task each time.
 
-Every flush that adds, changes or removes a task raises its roadmap's `tasks_version` in the same transaction.
+Every flush that adds, changes or removes a task raises its roadmap's `tasks_version` in the same transaction;
+every write to a task, activity, section or piece of evidence gives the roadmap a new `content_stamp`, under
+which pages keep what they render from that content (`tracker.memo`).
 A cached row is used only while it carries the roadmap's current version and today's date; otherwise the
 roadmap is counted again and the row replaced. The version is read before counting, so a change committed
 while counting leaves the new row already stale rather than wrong.
@@ -17,27 +19,34 @@ from sqlalchemy import Text, cast, delete, event, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from tracker.db import new_stamp
 from tracker.extensions import db
+from tracker.memo import Memo
 from tracker.roadmaps.models import Activity, Roadmap, Section
-from tracker.tasks.models import Task, TaskRollup
+from tracker.tasks.models import Evidence, Task, TaskRollup
 from tracker.tasks.progress import area_summaries
 from tracker.tasks.queries import grouped_counts
 
 CHUNK = 500
 
 _roadmaps = Roadmap.__table__
+# What a roadmap's table shows: a write to any of these gives the roadmap a new content stamp.
+WATCHED = (Task, Activity, Section, Evidence)
 
 
-def tasks_changed(connection, roadmap_ids: Iterable[int | None]) -> None:
-    """Raise the task version of the given roadmaps, in ascending order so that writers never deadlock."""
+def roadmaps_changed(connection, roadmap_ids: Iterable[int | None], *, tasks: bool) -> None:
+    """Give the roadmaps a new `content_stamp` and, when their tasks changed, a higher task version.
+
+    Rows are updated in ascending order so that writers never deadlock.
+    """
     ids = sorted({i for i in roadmap_ids if i is not None})
-    if ids:
-        connection.execute(
-            update(_roadmaps)
-            .where(_roadmaps.c.id.in_(ids))
-            # The roadmap's own `updated_dt` tells of edits to the roadmap, not of work on its tasks.
-            .values(tasks_version=_roadmaps.c.tasks_version + 1, updated_dt=_roadmaps.c.updated_dt)
-        )
+    if not ids:
+        return
+    # The roadmap's own `updated_dt` tells of edits to the roadmap, not of work on its contents.
+    values = {"content_stamp": new_stamp(), "updated_dt": _roadmaps.c.updated_dt}
+    if tasks:
+        values["tasks_version"] = _roadmaps.c.tasks_version + 1
+    connection.execute(update(_roadmaps).where(_roadmaps.c.id.in_(ids)).values(values))
 
 
 def _roadmap_of(obj) -> int | None:
@@ -48,34 +57,57 @@ def _roadmap_of(obj) -> int | None:
     return roadmap.id if roadmap is not None else None
 
 
+def _roadmaps_of_tasks(connection, task_ids: Iterable[int | None]) -> list[int]:
+    """Return the roadmaps of the given tasks."""
+    ids = sorted({i for i in task_ids if i is not None})
+    if not ids:
+        return []
+    return list(connection.execute(select(Task.roadmap_id).where(Task.id.in_(ids)).distinct()).scalars())
+
+
 def _before_flush(session: Session, _context, _instances) -> None:
-    changed = chain(session.new, session.dirty, session.deleted)
-    touched = [_roadmap_of(o) for o in changed if isinstance(o, Task)]
-    # The database cascades a removed activity or section to its tasks without the session seeing them.
-    touched += [_roadmap_of(o) for o in session.deleted if isinstance(o, Activity | Section)]
-    tasks_changed(session.connection(), touched)
+    changed = [o for o in chain(session.new, session.dirty, session.deleted) if isinstance(o, WATCHED)]
+    if not changed:
+        return
+    connection = session.connection()
+    # Tasks written, or activities and sections removed: the database cascades those to their tasks without
+    # the session seeing them.
+    tasks = {_roadmap_of(o) for o in changed if isinstance(o, Task)}
+    tasks |= {_roadmap_of(o) for o in session.deleted if isinstance(o, Activity | Section)}
+    contents = {_roadmap_of(o) for o in changed if isinstance(o, Activity | Section)}
+    contents.update(_roadmaps_of_tasks(connection, (o.task_id for o in changed if isinstance(o, Evidence))))
+    roadmaps_changed(connection, tasks, tasks=True)
+    roadmaps_changed(connection, contents - tasks, tasks=False)
 
 
 def _bulk_statement(state) -> None:
-    # Statements that write many rows at once: tasks inserted, changed or removed, and activities or sections
-    # removed (the database cascades to their tasks). The roadmaps are read before the statement runs.
-    writes_tasks = state.is_insert or state.is_update or state.is_delete
-    entity = next((m.class_ for m in state.all_mappers if m.class_ in (Task, Activity, Section)), None)
-    if entity is None or not (state.is_delete if entity is not Task else writes_tasks):
+    # Statements that write many rows at once. The roadmaps are read before the statement runs.
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    entity = next((m.class_ for m in state.all_mappers if m.class_ in WATCHED), None)
+    if entity is None:
         return
     connection = state.session.connection()
+    # Tasks written, or activities and sections removed (the database cascades to their tasks).
+    tasks = entity is Task or (state.is_delete and entity is not Evidence)
     if state.is_insert:
         given = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
-        touched = {row.get("roadmap_id") for row in given}
+        key = "task_id" if entity is Evidence else "roadmap_id"
+        touched = {row.get(key) for row in given}
         if None in touched:
             # Values set inside the statement: no roadmap can be told, so every one is touched.
-            touched = connection.execute(select(_roadmaps.c.id)).scalars()
+            touched = connection.execute(select(_roadmaps.c.id)).scalars().all()
+        elif entity is Evidence:
+            touched = _roadmaps_of_tasks(connection, touched)
     else:
-        query = select(entity.roadmap_id).distinct()
+        column = Task.roadmap_id if entity is Evidence else entity.roadmap_id
+        query = select(column).distinct()
+        if entity is Evidence:
+            query = query.join(Evidence, Evidence.task_id == Task.id)
         if state.statement.whereclause is not None:
             query = query.where(state.statement.whereclause)
         touched = connection.execute(query).scalars().all()
-    tasks_changed(connection, touched)
+    roadmaps_changed(connection, touched, tasks=tasks)
 
 
 def install() -> None:
@@ -157,27 +189,24 @@ def status_rows(versions: Mapping[int, int], today: date) -> list[tuple[int, int
     return [(roadmap_id, *row) for roadmap_id, rows in counts.items() for row in rows]
 
 
-# Municipality lines of the region overview by what they are summed from; per process, dropped when full.
-_LINES: dict[tuple, list] = {}
-LINES_KEPT = 32
+# Municipality lines of the region overview by what they are summed from; per process.
+_LINES: Memo[list] = Memo(32)
 
 
 def municipality_lines(roadmaps: Sequence[tuple], organizations: Sequence[tuple], today: date) -> list:
     """Return the overview's line per municipality (`progress.area_summaries`) of the visible roadmaps
-    (id, owner id, tasks_version) and organisations (id, path, kind, short name).
+    (id, owner id, tasks_version, content_stamp) and organisations (id, path, kind, short name).
 
-    The lines depend on nothing else: the same roadmaps at the same versions, the same organisations and the
-    same day give the lines already summed; a task change raises a version and sums them again.
+    The lines depend on nothing else: the same roadmaps in the same state (their stamps never repeat), the
+    same organisations and the same day give the lines already summed; a task change gives new stamps.
     """
-    key = (today, tuple(map(tuple, roadmaps)), tuple(map(tuple, organizations)))
-    lines = _LINES.get(key)
-    if lines is None:
-        rows = status_rows({roadmap_id: version for roadmap_id, _, version in roadmaps}, today)
-        lines = area_summaries(organizations, {roadmap_id: owner for roadmap_id, owner, _ in roadmaps}, rows)
-        if len(_LINES) >= LINES_KEPT:
-            _LINES.clear()
-        _LINES[key] = lines
-    return lines
+
+    def summed() -> list:
+        rows = status_rows({roadmap_id: version for roadmap_id, _, version, _ in roadmaps}, today)
+        owners = {roadmap_id: owner for roadmap_id, owner, _, _ in roadmaps}
+        return area_summaries(organizations, owners, rows)
+
+    return _LINES.get((today, tuple(map(tuple, roadmaps)), tuple(map(tuple, organizations))), summed)
 
 
 def refresh(today: date) -> int:

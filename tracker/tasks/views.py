@@ -559,9 +559,11 @@ def overview():
     today = _today()
     working = visible_roadmaps(current_user).where(Roadmap.status.in_(WORKING_ROADMAP_STATUSES))
     listed = db.session.execute(
-        working.with_only_columns(Roadmap.id, Roadmap.organization_id, Roadmap.tasks_version)
+        working.with_only_columns(
+            Roadmap.id, Roadmap.organization_id, Roadmap.tasks_version, Roadmap.content_stamp
+        )
     ).all()
-    owners = {roadmap_id: owner_id for roadmap_id, owner_id, _ in listed}
+    owners = {roadmap_id: owner_id for roadmap_id, owner_id, _, _ in listed}
     visible = visible_organizations(current_user)
     columns = (Organization.id, Organization.path, Organization.kind, Organization.short_name)
     # Counting may commit cached figures, so it runs before the page's objects are loaded.
@@ -572,7 +574,7 @@ def overview():
     if selected is None and len(summaries) > 1:
         return render_template("tasks/overview.html", summaries=summaries, summary=True, selected=None)
     # Counted already for the lines (or counted now, committing, before anything else is loaded).
-    rows = rollups.status_rows({roadmap_id: version for roadmap_id, _, version in listed}, today)
+    rows = rollups.status_rows({roadmap_id: version for roadmap_id, _, version, _ in listed}, today)
     area = next((s.municipality for s in summaries if s.municipality and s.municipality.id == selected), None)
     if area is not None and area.kind == OrgKind.municipality:
         visible = visible.where(Organization.path.startswith(area.path))

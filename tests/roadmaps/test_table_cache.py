@@ -1,0 +1,127 @@
+"""The roadmap page keeps its rendered table per state of the roadmap's content: every write shows at once."""
+
+from datetime import date
+
+from sqlalchemy import select, update
+
+from tracker.extensions import db
+from tracker.memo import Memo
+from tracker.roadmaps import views
+from tracker.roadmaps.models import Activity, Roadmap
+from tracker.tasks import operations as ops
+from tracker.tasks.models import Evidence, EvidenceKind, Task, TaskStatus
+
+
+def stamp(roadmap_id):
+    return db.session.execute(select(Roadmap.content_stamp).where(Roadmap.id == roadmap_id)).scalar_one()
+
+
+def test_every_write_to_what_the_table_shows_is_on_the_next_view(
+    world, login_as, create_section, create_task
+):
+    coordinator = login_as(user=world.users["coordinator"])
+    url = f"/roadmaps/{world.roadmap.id}"
+
+    def page() -> str:
+        response = coordinator.get(url)
+        assert response.status_code == 200
+        return response.text
+
+    assert "Семинар для заместителей директоров" in page()
+    stamps = [stamp(world.roadmap.id)]
+
+    def changed() -> str:
+        """Return the page after a write, checking the write gave the roadmap a stamp never seen before."""
+        assert stamp(world.roadmap.id) not in stamps
+        stamps.append(stamp(world.roadmap.id))
+        return page()
+
+    # An activity edited through the session.
+    world.activity.title = "Совещание руководителей"
+    db.session.commit()
+    assert "Совещание руководителей" in changed()
+    # Activities edited by one statement.
+    of_roadmap = Activity.roadmap_id == world.roadmap.id
+    db.session.execute(update(Activity).where(of_roadmap).values(result="Протокол"))
+    db.session.commit()
+    assert "Протокол" in changed()
+    # A section added.
+    create_section(world.roadmap, "Второе направление", "2")
+    assert "Второе направление" in changed()
+    # A task done and accepted: its completion mark and the activity's figures.
+    ops.complete_task(world.users["executor"], world.task, world.roadmap, "Семинар проведён", [], [])
+    ops.accept_task(world.users["coordinator"], world.task)
+    db.session.commit()
+    text = changed()
+    assert "Семинар проведён" in text and "закрыто 1 из 1" in text
+    # Evidence attached to the done task, then corrected by one statement.
+    db.session.add(
+        Evidence(
+            task_id=world.task.id,
+            kind=EvidenceKind.link,
+            original_filename="отчёт",
+            url="https://example.org/a",
+        )
+    )
+    db.session.commit()
+    assert "https://example.org/a" in changed()
+    db.session.execute(update(Evidence).values(url="https://example.org/b"))
+    db.session.commit()
+    text = changed()
+    assert "https://example.org/b" in text and "https://example.org/a" not in text
+    # Tasks written by one statement.
+    create_task(world.roadmap, world.activity, due=date(2026, 12, 31))
+    text = changed()
+    assert "закрыто 1 из 2" in text
+    db.session.execute(update(Task).where(Task.roadmap_id == world.roadmap.id).values(status=TaskStatus.done))
+    db.session.commit()
+    assert "закрыто 2 из 2" in changed()
+
+
+def test_a_view_reuses_the_table_until_the_roadmap_changes(world, login_as, create_roadmap, create_task):
+    coordinator = login_as(user=world.users["coordinator"])
+    url = f"/roadmaps/{world.roadmap.id}"
+    assert coordinator.get(url).status_code == 200
+    before = stamp(world.roadmap.id)
+    kept = len(views._TABLES)
+    # Viewing writes nothing and renders nothing again.
+    assert coordinator.get(url).status_code == 200
+    assert stamp(world.roadmap.id) == before and len(views._TABLES) == kept
+    # Work on another roadmap leaves this one's stamp as it was.
+    other = create_roadmap(world.other["authority"], title="Карта Б")
+    create_task(other, due=date(2026, 5, 31))
+    assert stamp(world.roadmap.id) == before
+    # Filters are part of what is kept.
+    assert "Ничего не найдено" in coordinator.get(url + "?q=несуществующее").text
+    assert len(views._TABLES) == kept + 1
+
+
+def test_rights_are_part_of_what_is_kept(world, login_as):
+    url = f"/roadmaps/{world.roadmap.id}"
+    coordinator = login_as(user=world.users["coordinator"])
+    observer = login_as(user=world.users["observer"])
+    for _ in range(2):
+        assert "Изменить раздел" in coordinator.get(url).text
+        viewed = observer.get(url)
+        assert viewed.status_code == 200 and "Семинар для заместителей директоров" in viewed.text
+        assert "Изменить раздел" not in viewed.text and 'id="row-actions"' not in viewed.text
+
+
+def test_memo_drops_the_least_recently_used():
+    memo: Memo[str] = Memo(2)
+    computed = []
+
+    def compute(value):
+        def run():
+            computed.append(value)
+            return value
+
+        return run
+
+    assert memo.get("a", compute("A")) == "A"
+    assert memo.get("b", compute("B")) == "B"
+    assert memo.get("a", compute("A2")) == "A"  # kept; "a" is now the most recently used
+    assert memo.get("c", compute("C")) == "C"  # "b" is dropped
+    assert memo.get("b", compute("B2")) == "B2"
+    assert memo.get("a", compute("A3")) == "A3"  # "a" went when "b" came back
+    assert computed == ["A", "B", "C", "B2", "A3"] and len(memo) == 2
