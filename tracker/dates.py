@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -137,8 +137,9 @@ def local_moment(d: date, hhmm: time, tz: str) -> datetime:
     return datetime.combine(d, hhmm, tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
+@lru_cache(maxsize=4096)
 def format_date_ru(d: date) -> str:
-    """Format a date the Russian long way, «12 марта 2026 г.»."""
+    """Format a date the Russian long way, «12 марта 2026 г.» (pages show the same few dates many times)."""
     # CLDR puts a narrow no-break space before «г.»; some mail-client fonts lack it, so use a plain one.
     return format_date(d, format="long", locale=RU).replace("\u202f", " ").replace("\xa0", " ")
 

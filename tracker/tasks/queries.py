@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, case, extract, func, or_, select
+from sqlalchemy import Select, case, extract, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
+from tracker.auth.access import user_scope
 from tracker.auth.models import User
 from tracker.db import normalize_text
 from tracker.extensions import db
+from tracker.memo import Memo
 from tracker.orgs.models import Organization
 from tracker.roadmaps.models import Activity, ActivityLink, HistoryEntry, LinkRole, Roadmap, Section
 from tracker.tasks.assignment import tasks_of_user
@@ -31,6 +33,7 @@ from tracker.tasks.permissions import (
 )
 
 MY_GROUP_LIMIT = 100
+MY_GROUPS = ("overdue", "week", "later", "submitted", "to_accept", "closed")
 LATER_LIMIT = 20
 DONE_LIMIT = 10
 
@@ -49,7 +52,7 @@ def _count(query: Select) -> int:
 class Group:
     """A group of «Мои задачи»: the first tasks and how many there are in all."""
 
-    tasks: list[Task] = field(default_factory=list)
+    tasks: list = field(default_factory=list)
     total: int = 0
 
     @property
@@ -58,15 +61,33 @@ class Group:
         return self.total - len(self.tasks)
 
 
-def _group(query: Select, order, limit: int) -> Group:
-    """Load the first tasks of a query and count them all."""
-    tasks = db.session.execute(with_details(query).order_by(*order).limit(limit)).unique().scalars().all()
-    total = len(tasks) if len(tasks) < limit else _count(query)
-    return Group(list(tasks), total)
+# What a line of «Мои задачи» shows, besides the task's own columns.
+MY_TASK_DETAILS = (Activity.number, Activity.title, Roadmap.title.label("roadmap_title"))
+
+
+# The statement of «Мои задачи» by everything it is built from; per process. Building it costs more than
+# running it, and people come back to the page many times a day.
+_MY_STATEMENTS: Memo[Select] = Memo(128)
 
 
 def my_tasks(user: User, today: date) -> dict[str, Group]:
-    """Return the user's tasks grouped: overdue, this week, later, submitted, to accept, recently closed."""
+    """Return the user's tasks grouped: overdue, this week, later, submitted, to accept, recently closed.
+
+    One statement gives every group's first lines with the group's size: a page of plain rows, not objects.
+    """
+    key = (user.id, user.role, user.organization_id, user_scope(user), today)
+    result = {name: Group() for name in MY_GROUPS}
+    for row in db.session.execute(_MY_STATEMENTS.get(key, lambda: _my_tasks_statement(user, today))):
+        group = result[row.grp]
+        group.tasks.append(row)
+        group.total = row.total
+    for group in result.values():
+        group.tasks.sort(key=lambda row: row.position)
+    return result
+
+
+def _my_tasks_statement(user: User, today: date) -> Select:
+    """Build the statement of «Мои задачи»: per group its first tasks, each line with the group's size."""
     listed = visible_roadmaps_in(user, LISTED_ROADMAP_STATUSES)
     mine = tasks_of_user(user).where(Task.roadmap_id.in_(listed))
     open_mine = mine.where(Task.status.in_(OPEN_STATUSES))
@@ -78,16 +99,44 @@ def my_tasks(user: User, today: date) -> dict[str, Group]:
         Task.status == TaskStatus.submitted,
         or_(controlled_condition(user), Task.roadmap_id.in_(coordinated_roadmap_ids(user))),
     )
-    return {
-        "overdue": _group(open_mine.where(Task.due < today), by_due, MY_GROUP_LIMIT),
-        "week": _group(open_mine.where(Task.due >= today, Task.due <= week_end), by_due, MY_GROUP_LIMIT),
-        "later": _group(open_mine.where(Task.due > week_end), by_due, LATER_LIMIT),
-        "submitted": _group(mine.where(Task.status == TaskStatus.submitted), by_due, MY_GROUP_LIMIT),
-        "to_accept": _group(to_accept, (Task.completed_dt, Task.id), MY_GROUP_LIMIT),
-        "closed": _group(
-            mine.where(Task.status.in_(CLOSED_STATUSES)), (Task.updated_dt.desc(), Task.id.desc()), DONE_LIMIT
+    groups = {  # in the order of MY_GROUPS
+        "overdue": (open_mine.where(Task.due < today), by_due, MY_GROUP_LIMIT),
+        "week": (open_mine.where(Task.due >= today, Task.due <= week_end), by_due, MY_GROUP_LIMIT),
+        "later": (open_mine.where(Task.due > week_end), by_due, LATER_LIMIT),
+        "submitted": (mine.where(Task.status == TaskStatus.submitted), by_due, MY_GROUP_LIMIT),
+        "to_accept": (to_accept, (Task.completed_dt, Task.id), MY_GROUP_LIMIT),
+        "closed": (
+            mine.where(Task.status.in_(CLOSED_STATUSES)),
+            (Task.updated_dt.desc(), Task.id.desc()),
+            DONE_LIMIT,
         ),
     }
+    parts = []
+    for key, (query, order, limit) in groups.items():
+        # The window counts every task of the group before LIMIT keeps the first ones. The activity and the
+        # roadmap are joined to those only: joined inside, they would lead SQLite to start from them.
+        first = (
+            query.with_only_columns(
+                literal(key).label("grp"),
+                func.count().over().label("total"),
+                func.row_number().over(order_by=order).label("position"),
+                Task.id,
+                Task.due,
+                Task.status,
+                Task.label,
+                Task.activity_id,
+                Task.roadmap_id,
+            )
+            .order_by(*order)
+            .limit(limit)
+            .subquery()
+        )
+        parts.append(
+            select(first, *MY_TASK_DETAILS)
+            .join(Activity, Activity.id == first.c.activity_id)
+            .join(Roadmap, Roadmap.id == first.c.roadmap_id)
+        )
+    return union_all(*parts)
 
 
 def visible_roadmaps_in(user: User, statuses) -> Select:
