@@ -51,11 +51,16 @@ def register_extensions(app: Flask) -> None:
 
     enable_sqlite_foreign_keys()
     # Every model module is imported so that metadata and migrations see all tables.
-    from tracker import models  # noqa: F401
+    from tracker import (
+        models,  # noqa: F401
+        stamps,
+    )
     from tracker.tasks import rollups
 
-    # Task writes raise their roadmap's version, which keeps the dashboards' cached counts honest.
+    # Task writes raise their roadmap's version, which keeps the dashboards' cached counts honest; writes to
+    # roadmaps and what they hold, organisations and users renew the stamps pages are kept under.
     rollups.install()
+    stamps.install()
 
     @login_manager.user_loader
     def load_user(user_id: str):

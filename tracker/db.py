@@ -1,6 +1,6 @@
 """Declarative base, column types and helpers shared by every domain's models."""
 
-import uuid
+import secrets
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event
@@ -65,9 +65,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def new_stamp() -> str:
-    """Return a random value that marks one state of some content (a cache key part that never repeats)."""
-    return uuid.uuid4().hex
+# Stamps are 48-bit: the sum of a whole region's stamps stays within a 64-bit integer.
+STAMP_BITS = 48
+
+
+def new_stamp() -> int:
+    """Return a random number that names one state of some rows (tracker/stamps.py)."""
+    return secrets.randbits(STAMP_BITS)
 
 
 def normalize_text(value: str | None) -> str:

@@ -305,11 +305,11 @@ def test_decimal_field_reads_russian_numbers(app):
 def test_period_choices_cover_every_year_half_and_quarter():
     choices = period_choices(date(2026, 1, 1), date(2027, 12, 31))
     assert len(choices) == 14
-    assert choices[:3] == [
+    assert choices[:3] == (
         ("2026", "2026 год"),
         ("2026H1", "I полугодие 2026 г."),
         ("2026H2", "II полугодие 2026 г."),
-    ]
+    )
     assert ("2027Q4", "IV квартал 2027 г.") in choices
 
 

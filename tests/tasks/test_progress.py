@@ -205,7 +205,7 @@ def test_timeline_and_overview(world, lived, login_as, app, create_roadmap, crea
     grid = rendered["tasks/timeline.html"]["grid"]
     assert grid[world.activity.id][3].done == 1 and grid[lived.committee.id][5].overdue == 2
     assert rendered["tasks/timeline.html"]["year"] == 2026
-    groups = rendered["tasks/overview.html"]["groups"]
+    groups = rendered["tasks/_overview_body.html"]["groups"]
     assert [g.municipality.id for g in groups] == [world.orgs["municipality"].id]
     school = next(s for s in groups[0].schools if s.organization.id == world.orgs["school"].id)
     assert [r.title for r in school.roadmaps] == ["Программа школы № 1"]
@@ -216,7 +216,7 @@ def test_timeline_and_overview(world, lived, login_as, app, create_roadmap, crea
         login_as(user=world.users["other_coordinator"]).get("/tasks/overview")
     assert all(
         not g.municipal and not any(s.both.total for s in g.schools)
-        for g in dict(seen)["tasks/overview.html"]["groups"]
+        for g in dict(seen)["tasks/_overview_body.html"]["groups"]
     )
 
 

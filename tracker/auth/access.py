@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask import abort
+from flask import abort, g, has_request_context
 from sqlalchemy import Select, and_, false, or_, select
 
 from tracker.auth.models import Role, User
@@ -35,7 +35,18 @@ def _ancestors(org: Organization) -> list[Organization]:
 
 
 def user_scope(user: User) -> Scope:
-    """Return the subtree a user may see, derived from their organisation and role."""
+    """Return the subtree a user may see, derived from their organisation and role (once per request)."""
+    if not has_request_context():
+        return _scope(user)
+    org = user.organization
+    key = (user.id, user.role, org.id, org.path, org.kind)
+    known = g.setdefault("scopes", {})
+    if key not in known:
+        known[key] = _scope(user)
+    return known[key]
+
+
+def _scope(user: User) -> Scope:
     org = user.organization
     if user.role == Role.admin or org.kind in (OrgKind.region, OrgKind.municipality):
         return Scope(full_path=org.path, municipal_path=None)

@@ -5,10 +5,10 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import UTCDateTime, utcnow
+from tracker.db import UTCDateTime, new_stamp, utcnow
 from tracker.extensions import db
 from tracker.orgs.models import Organization
 
@@ -49,6 +49,9 @@ class User(UserMixin, db.Model):
     calendar_key: Mapped[str] = mapped_column(String(40), default=lambda: secrets.token_urlsafe(18))
     # Last successful sign-in.
     last_login_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Replaced by a new random number whenever what others see of the user changes (tracker/stamps.py).
+    # Indexed: the sum of all users' stamps is read from the index alone.
+    stamp: Mapped[int] = mapped_column(BigInteger, default=new_stamp, server_default="0", index=True)
 
     organization: Mapped[Organization] = relationship(lazy="joined")
 

@@ -1,6 +1,5 @@
 """Calendar feeds: their secret links and their contents (personal, per roadmap, one task)."""
 
-from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -11,6 +10,7 @@ from sqlalchemy import func, select
 
 from tracker.auth.models import User
 from tracker.extensions import db
+from tracker.memo import Memo
 from tracker.notifications.ical import CalendarTask, build_feed, build_task_ics
 from tracker.notifications.policy import SILENT_ROADMAP_STATUSES
 from tracker.roadmaps.models import Activity, Roadmap
@@ -156,21 +156,16 @@ def personal_feed(user: User) -> bytes:
         ).order_by(None)
     ).one()
     key = (user.id, user.calendar_key, user.name, user.organization.timezone, *fingerprint)
-    cached = _FEED_CACHE.get(key)
-    if cached is not None:
-        _FEED_CACHE.move_to_end(key)
-        return cached
-    name = get_template_attribute("notifications/calendar.txt", "personal_name")(user)
-    body = _feed(str(name).strip(), db.session.execute(query), user.organization.timezone, True)
-    _FEED_CACHE[key] = body
-    while len(_FEED_CACHE) > _FEED_CACHE_SIZE:
-        _FEED_CACHE.popitem(last=False)
-    return body
+
+    def build() -> bytes:
+        name = get_template_attribute("notifications/calendar.txt", "personal_name")(user)
+        return _feed(str(name).strip(), db.session.execute(query), user.organization.timezone, True)
+
+    return _FEEDS.get(key, build)
 
 
-# Built feeds of this process, most recently used last; the key holds everything the bytes depend on.
-_FEED_CACHE: OrderedDict[tuple, bytes] = OrderedDict()
-_FEED_CACHE_SIZE = 256
+# Built feeds of this process; the key holds everything the bytes depend on.
+_FEEDS: Memo[bytes] = Memo(256)
 
 
 def roadmap_feed(roadmap: Roadmap) -> bytes:

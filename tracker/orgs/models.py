@@ -3,10 +3,10 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import UTCDateTime, utcnow
+from tracker.db import UTCDateTime, new_stamp, utcnow
 from tracker.extensions import db
 
 
@@ -46,6 +46,8 @@ class Organization(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Irkutsk")
     # Creation moment.
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Replaced by a new random number whenever the organisation is written (tracker/stamps.py).
+    stamp: Mapped[int] = mapped_column(BigInteger, default=new_stamp, server_default="0")
 
     parent: Mapped["Organization | None"] = relationship(remote_side=[id])
 

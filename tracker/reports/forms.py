@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from functools import lru_cache
 
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, SelectField, StringField, TextAreaField
@@ -151,14 +152,17 @@ class AnnualYearForm(FlaskForm):
     year = SelectField("Год", coerce=db_int, validators=[DataRequired("Выберите год.")])
 
 
-def period_choices(start: date, end: date) -> list[tuple[str, str]]:
-    """Return the (code, Russian label) of every year, half-year and quarter overlapping the period."""
+@lru_cache(maxsize=256)
+def period_choices(start: date, end: date) -> tuple[tuple[str, str], ...]:
+    """Return the (code, Russian label) of every year, half-year and quarter overlapping the period.
+
+    Every view of a roadmap offers them, so they are computed once per period."""
     choices = []
     for year in range(start.year, end.year + 1):
         choices.append((str(year), period_label(*whole_year(year))))
         choices += [(f"{year}H{n}", period_label(*half_year(year, n))) for n in (1, 2)]
         choices += [(f"{year}Q{n}", period_label(*quarter(year, n))) for n in (1, 2, 3, 4)]
-    return choices
+    return tuple(choices)
 
 
 def current_period(start: date, end: date, today: date) -> str:

@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Date, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import UTCDateTime, new_stamp, utcnow
@@ -86,10 +86,9 @@ class Roadmap(db.Model):
     # Raised whenever one of its tasks is added, changed or removed; cached task counts carry the value
     # they were computed at (tracker/tasks/rollups.py).
     tasks_version: Mapped[int] = mapped_column(default=0, server_default="0")
-    # Replaced by a new random value whenever anything the roadmap's table shows changes: its sections,
-    # activities, tasks or evidence. Pages cache what they render from those under it (tracker/memo.py);
-    # being random, it never repeats, not even in another database.
-    content_stamp: Mapped[str] = mapped_column(String(32), default=new_stamp, server_default="")
+    # Replaced by a new random number whenever the roadmap or anything its pages show is written: its
+    # sections, activities and their links, tasks, assignees and evidence (tracker/stamps.py).
+    content_stamp: Mapped[int] = mapped_column(BigInteger, default=new_stamp, server_default="0")
 
     organization: Mapped[Organization] = relationship(lazy="joined")
 

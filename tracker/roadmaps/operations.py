@@ -351,7 +351,7 @@ def update_activity(
 
         sync_activity_tasks(activity, roadmap)
     if any(before[k] != after[k] for k in ("responsible", "participants", "control")):
-        db.session.execute(ActivityLink.__table__.delete().where(ActivityLink.activity_id == activity.id))
+        db.session.execute(delete(ActivityLink).where(ActivityLink.activity_id == activity.id))
         link_activity(activity, organization_index(roadmap))
     db.session.flush()
     return True

@@ -1,8 +1,8 @@
 """Task counts per roadmap, kept between requests so a region's dashboard does not count every task each time.
 
 Every flush that adds, changes or removes a task raises its roadmap's `tasks_version` in the same transaction;
-every write to a task, activity, section or piece of evidence gives the roadmap a new `content_stamp`, under
-which pages keep what they render from that content (`tracker.memo`).
+every write to what a roadmap holds (sections, activities and their links, tasks with their evidence and
+assignees) gives it a new `content_stamp` (tracker/stamps.py), under which pages keep what they render.
 A cached row is used only while it carries the roadmap's current version and today's date; otherwise the
 roadmap is counted again and the row replaced. The version is read before counting, so a change committed
 while counting leaves the new row already stale rather than wrong.
@@ -22,16 +22,22 @@ from sqlalchemy.orm import Session
 from tracker.db import new_stamp
 from tracker.extensions import db
 from tracker.memo import Memo
-from tracker.roadmaps.models import Activity, Roadmap, Section
-from tracker.tasks.models import Evidence, Task, TaskRollup
+from tracker.roadmaps.models import Activity, ActivityLink, Roadmap, Section
+from tracker.tasks.models import Evidence, Task, TaskAssignee, TaskRollup
 from tracker.tasks.progress import area_summaries
 from tracker.tasks.queries import grouped_counts
 
 CHUNK = 500
 
 _roadmaps = Roadmap.__table__
-# What a roadmap's table shows: a write to any of these gives the roadmap a new content stamp.
-WATCHED = (Task, Activity, Section, Evidence)
+# Rows held by a task or an activity: the column naming it, and its model.
+HELD = {
+    Evidence: (Evidence.task_id, Task),
+    TaskAssignee: (TaskAssignee.task_id, Task),
+    ActivityLink: (ActivityLink.activity_id, Activity),
+}
+# What a roadmap holds: a write to any of these gives the roadmap a new content stamp.
+WATCHED = (Task, Activity, Section, *HELD)
 
 
 def roadmaps_changed(connection, roadmap_ids: Iterable[int | None], *, tasks: bool) -> None:
@@ -57,16 +63,18 @@ def _roadmap_of(obj) -> int | None:
     return roadmap.id if roadmap is not None else None
 
 
-def _roadmaps_of_tasks(connection, task_ids: Iterable[int | None]) -> list[int]:
-    """Return the roadmaps of the given tasks."""
-    ids = sorted({i for i in task_ids if i is not None})
+def _roadmaps_of(connection, parent, ids: Iterable[int | None]) -> list[int]:
+    """Return the roadmaps of the given tasks or activities."""
+    ids = sorted({i for i in ids if i is not None})
     if not ids:
         return []
-    return list(connection.execute(select(Task.roadmap_id).where(Task.id.in_(ids)).distinct()).scalars())
+    return list(connection.execute(select(parent.roadmap_id).where(parent.id.in_(ids)).distinct()).scalars())
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
-    changed = [o for o in chain(session.new, session.dirty, session.deleted) if isinstance(o, WATCHED)]
+    # Objects merely touched (an attribute set to the value it had) change nothing.
+    dirty = (o for o in session.dirty if session.is_modified(o, include_collections=False))
+    changed = [o for o in chain(session.new, dirty, session.deleted) if isinstance(o, WATCHED)]
     if not changed:
         return
     connection = session.connection()
@@ -75,7 +83,10 @@ def _before_flush(session: Session, _context, _instances) -> None:
     tasks = {_roadmap_of(o) for o in changed if isinstance(o, Task)}
     tasks |= {_roadmap_of(o) for o in session.deleted if isinstance(o, Activity | Section)}
     contents = {_roadmap_of(o) for o in changed if isinstance(o, Activity | Section)}
-    contents.update(_roadmaps_of_tasks(connection, (o.task_id for o in changed if isinstance(o, Evidence))))
+    for model, (key, parent) in HELD.items():
+        contents.update(
+            _roadmaps_of(connection, parent, (getattr(o, key.key) for o in changed if type(o) is model))
+        )
     roadmaps_changed(connection, tasks, tasks=True)
     roadmaps_changed(connection, contents - tasks, tasks=False)
 
@@ -89,21 +100,20 @@ def _bulk_statement(state) -> None:
         return
     connection = state.session.connection()
     # Tasks written, or activities and sections removed (the database cascades to their tasks).
-    tasks = entity is Task or (state.is_delete and entity is not Evidence)
+    tasks = entity is Task or (state.is_delete and entity in (Activity, Section))
+    key, parent = HELD[entity] if entity in HELD else (entity.roadmap_id, None)
     if state.is_insert:
         given = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
-        key = "task_id" if entity is Evidence else "roadmap_id"
-        touched = {row.get(key) for row in given}
+        touched = {row.get(key.key) for row in given}
         if None in touched:
             # Values set inside the statement: no roadmap can be told, so every one is touched.
             touched = connection.execute(select(_roadmaps.c.id)).scalars().all()
-        elif entity is Evidence:
-            touched = _roadmaps_of_tasks(connection, touched)
+        elif parent is not None:
+            touched = _roadmaps_of(connection, parent, touched)
     else:
-        column = Task.roadmap_id if entity is Evidence else entity.roadmap_id
-        query = select(column).distinct()
-        if entity is Evidence:
-            query = query.join(Evidence, Evidence.task_id == Task.id)
+        query = select(entity.roadmap_id if parent is None else parent.roadmap_id).distinct()
+        if parent is not None:
+            query = query.select_from(entity).join(parent, parent.id == key)
         if state.statement.whereclause is not None:
             query = query.where(state.statement.whereclause)
         touched = connection.execute(query).scalars().all()

@@ -5,13 +5,23 @@ from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import exists, select
 from sqlalchemy.orm import lazyload, load_only
 
-from tracker.auth.access import can_edit_roadmap, get_roadmap_or_404, visible_organizations, visible_roadmaps
+from tracker import stamps
+from tracker.auth.access import (
+    can_edit_roadmap,
+    get_roadmap_or_404,
+    user_scope,
+    visible_organizations,
+    visible_roadmaps,
+)
 from tracker.auth.forms import EmptyForm
+from tracker.auth.models import User
 from tracker.db import db_int
 from tracker.extensions import db
+from tracker.memo import Memo
 from tracker.orgs.models import Organization, OrgKind
 from tracker.roadmaps.models import Activity, Roadmap, Section
 from tracker.roadmaps.tree import build_rows
@@ -37,6 +47,7 @@ from tracker.tasks.forms import (
 )
 from tracker.tasks.models import Task, TaskAssignee, TaskStatus
 from tracker.tasks.permissions import (
+    LISTED_ROADMAP_STATUSES,
     WORKING_ROADMAP_STATUSES,
     allowed_actions,
     capacity,
@@ -57,17 +68,41 @@ def _today() -> date:
     return date.today()
 
 
+# Rendered lists of «Мои задачи» by everything they are drawn from; per process.
+_MY_PAGES: Memo[Markup] = Memo(256)
+
+
 def mine():
     """Show the signed-in user's tasks grouped by urgency."""
     today = _today()
-    groups = queries.my_tasks(current_user, today)
-    tasks = [t for g in groups.values() for t in g.tasks]
-    return render_template(
-        "tasks/mine.html",
-        groups=groups,
-        today=today,
-        assignees=assignees_for_tasks(list({t.id for t in tasks})),
+    user = current_user._get_current_object()
+    # The lists are drawn from these alone: who the user is and where, the day, the roadmaps they may see in
+    # their state (their stamps cover tasks, assignees, activities and their links), and the people named
+    # as doers (their stamps cover names, roles, organisations and active accounts).
+    scope = user_scope(user)
+    key = (
+        user.id,
+        user.role,
+        user.organization_id,
+        scope,
+        today,
+        stamps.state_of(
+            ("mine", scope),
+            lambda: [
+                (queries.visible_roadmaps_in(user, LISTED_ROADMAP_STATUSES), Roadmap.content_stamp),
+                (select(User), User.stamp),
+            ],
+        ),
     )
+    return render_template("tasks/mine.html", body=_MY_PAGES.get(key, lambda: _my_lists(user, today)))
+
+
+def _my_lists(user: User, today: date) -> Markup:
+    """Query and render the user's task lists."""
+    groups = queries.my_tasks(user, today)
+    tasks = [t for g in groups.values() for t in g.tasks]
+    assignees = assignees_for_tasks(list({t.id for t in tasks}))
+    return Markup(render_template("tasks/_mine_body.html", groups=groups, today=today, assignees=assignees))
 
 
 # --- the task card ------------------------------------------------------------------------------------
@@ -551,6 +586,10 @@ def roadmap_timeline(roadmap_id: int):
     )
 
 
+# Rendered figures of «Сводка исполнения» by everything they are counted from; per process.
+_OVERVIEWS: Memo[Markup] = Memo(64)
+
+
 def overview():
     """Roll up the roadmaps of the user's scope: municipal ones, and per school its own and targeted tasks.
 
@@ -558,21 +597,33 @@ def overview():
     """
     today = _today()
     working = visible_roadmaps(current_user).where(Roadmap.status.in_(WORKING_ROADMAP_STATUSES))
+    visible = visible_organizations(current_user)
+    selected = request.args.get("municipality", type=db_int)
+    # The figures are counted from these alone: the roadmaps in their state (their stamps cover their tasks
+    # and titles), the organisations, the day and the municipality asked for.
+    scope = user_scope(current_user)
+    figures_from = stamps.state_of(
+        ("overview", scope), lambda: [(working, Roadmap.content_stamp), (visible, Organization.stamp)]
+    )
+    key = (scope, today, selected, figures_from)
+    body = _OVERVIEWS.get(key, lambda: _overview_body(working, visible, today, selected))
+    return render_template("tasks/overview.html", body=body, selected=selected)
+
+
+def _overview_body(working, visible, today: date, selected: int | None) -> Markup:
+    """Count and render the overview's figures: a line per municipality, or a municipality's detail."""
     listed = db.session.execute(
         working.with_only_columns(
             Roadmap.id, Roadmap.organization_id, Roadmap.tasks_version, Roadmap.content_stamp
         )
     ).all()
-    owners = {roadmap_id: owner_id for roadmap_id, owner_id, _, _ in listed}
-    visible = visible_organizations(current_user)
     columns = (Organization.id, Organization.path, Organization.kind, Organization.short_name)
+    organization_rows = db.session.execute(visible.with_only_columns(*columns)).all()
+    owners = {roadmap_id: owner_id for roadmap_id, owner_id, _, _ in listed}
     # Counting may commit cached figures, so it runs before the page's objects are loaded.
-    summaries = rollups.municipality_lines(
-        listed, db.session.execute(visible.with_only_columns(*columns)).all(), today
-    )
-    selected = request.args.get("municipality", type=db_int)
+    summaries = rollups.municipality_lines(listed, organization_rows, today)
     if selected is None and len(summaries) > 1:
-        return render_template("tasks/overview.html", summaries=summaries, summary=True, selected=None)
+        return Markup(render_template("tasks/_overview_body.html", summaries=summaries, summary=True))
     # Counted already for the lines (or counted now, committing, before anything else is loaded).
     rows = rollups.status_rows({roadmap_id: version for roadmap_id, _, version, _ in listed}, today)
     area = next((s.municipality for s in summaries if s.municipality and s.municipality.id == selected), None)
@@ -602,6 +653,4 @@ def overview():
     )
     if selected is not None:
         groups = [g for g in groups if g.municipality is not None and g.municipality.id == selected]
-    return render_template(
-        "tasks/overview.html", groups=groups, today=today, summary=False, selected=selected
-    )
+    return Markup(render_template("tasks/_overview_body.html", groups=groups, summary=False))

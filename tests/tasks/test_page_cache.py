@@ -1,0 +1,161 @@
+"""Pages kept per state of what they show («Мои задачи», «Сводка исполнения»): every write shows at once."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from tracker import stamps
+from tracker.auth.models import User
+from tracker.extensions import db
+from tracker.orgs.models import Organization
+from tracker.roadmaps.models import ActivityLink, LinkRole, Roadmap
+from tracker.tasks import operations as ops
+from tracker.tasks import views
+from tracker.tasks.models import Task, TaskAssignee
+
+TODAY = date(2026, 9, 28)
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch):
+    monkeypatch.setattr(views, "_today", lambda: TODAY)
+
+
+def roadmap_stamp(roadmap_id):
+    return db.session.execute(select(Roadmap.content_stamp).where(Roadmap.id == roadmap_id)).scalar_one()
+
+
+def test_stamps_are_renewed_by_writes_to_what_pages_show(world, create_task):
+    roadmap, org, person = world.roadmap, world.orgs["center"], world.users["executor"]
+    seen = {"roadmap": [roadmap_stamp(roadmap.id)], "org": [org.stamp], "user": [person.stamp]}
+
+    def renewed(kind, value):
+        assert value not in seen[kind]
+        seen[kind].append(value)
+
+    roadmap.title = "Карта А, редакция 2"
+    db.session.commit()
+    renewed("roadmap", roadmap_stamp(roadmap.id))
+    org.short_name = "ЦРО (новое название)"
+    db.session.commit()
+    renewed("org", org.stamp)
+    person.name = "Иванова Мария Петровна"
+    db.session.commit()
+    renewed("user", person.stamp)
+    # What others never see of a user leaves the stamp as it was.
+    person.last_login_dt = datetime(2026, 9, 1, tzinfo=UTC)
+    db.session.commit()
+    assert person.stamp == seen["user"][-1]
+    # Rows a roadmap holds through its tasks and activities, written one by one and by statements.
+    db.session.add(TaskAssignee(task_id=world.task.id, user_id=person.id))
+    db.session.commit()
+    renewed("roadmap", roadmap_stamp(roadmap.id))
+    db.session.execute(delete(TaskAssignee).where(TaskAssignee.task_id == world.task.id))
+    db.session.commit()
+    renewed("roadmap", roadmap_stamp(roadmap.id))
+    db.session.add(ActivityLink(activity_id=world.activity.id, role=LinkRole.participant, organization_id=org.id))
+    db.session.commit()
+    renewed("roadmap", roadmap_stamp(roadmap.id))
+    db.session.execute(update(ActivityLink).values(role=LinkRole.control))
+    db.session.commit()
+    renewed("roadmap", roadmap_stamp(roadmap.id))
+
+
+def test_the_state_of_a_set_of_rows_changes_with_any_of_them(world, create_org):
+    def state():
+        # A fresh key each time: the statement is built anew, as for another scope.
+        return stamps.state_of(object(), lambda: [(select(Organization), Organization.stamp)])
+
+    before = state()
+    assert before == state() and before[0] == db.session.execute(select(Organization)).scalars().all().__len__()
+    created = create_org("school", world.orgs["municipality"], name="Школа № 9")
+    added = state()
+    assert added[0] == before[0] + 1 and added != before
+    created.name = "Школа № 9 имени Пушкина"
+    db.session.commit()
+    renamed = state()
+    assert renamed[0] == added[0] and renamed != added
+    db.session.delete(created)
+    db.session.commit()
+    assert state()[0] == before[0]
+
+
+def test_my_tasks_show_every_change_to_what_they_are_drawn_from(world, login_as, create_task):
+    executor = login_as(user=world.users["executor"])
+
+    def page() -> str:
+        response = executor.get("/tasks/")
+        assert response.status_code == 200
+        return response.text
+
+    late = create_task(world.roadmap, world.activity, due=date(2026, 9, 1), label="сентябрь")
+    text = page()
+    assert "сентябрь" in text and "просрочено на 27 дней" in text
+    assert page() == text  # kept
+    # A task done by someone else of the organisation leaves «Просрочены».
+    ops.complete_task(world.users["executor2"], late, world.roadmap, "Сделано", [], [])
+    db.session.commit()
+    text = page()
+    assert "просрочено на 27 дней" not in text and "На проверке у контролёра" in text
+    # Another task named to a colleague only: it is no longer the executor's.
+    other = create_task(world.roadmap, world.activity, due=date(2026, 10, 1), label="октябрь")
+    assert "октябрь" in page()
+    ops.assign_tasks(world.users["coordinator"], [other], [world.users["executor2"]], "replace")
+    db.session.commit()
+    assert "октябрь" not in page()
+    # The colleague named on a task is renamed: the doers' column follows.
+    ops.assign_tasks(world.users["coordinator"], [other], [world.users["executor"]], "add")
+    db.session.commit()
+    assert world.users["executor2"].name in page()
+    world.users["executor2"].name = "Петров Пётр Петрович"
+    db.session.commit()
+    assert "Петров Пётр Петрович" in page()
+    # The activity renamed.
+    world.activity.title = "Методический день"
+    db.session.commit()
+    assert "Методический день" in page()
+    # Another person sees their own lists, not the ones kept for the executor.
+    assert "октябрь" not in login_as(user=world.users["school"]).get("/tasks/").text
+
+
+def test_the_overview_shows_every_change_to_what_it_is_counted_from(world, login_as, create_task):
+    coordinator = login_as(user=world.users["coordinator"])
+
+    def page() -> str:
+        response = coordinator.get("/tasks/overview")
+        assert response.status_code == 200
+        return response.text
+
+    create_task(world.roadmap, world.activity, due=date(2026, 9, 1))
+    text = page()
+    assert "Карта А" in text
+    assert page() == text
+    world.roadmap.title = "Карта А (скорректированная)"
+    db.session.commit()
+    assert "Карта А (скорректированная)" in page()
+    world.orgs["school"].short_name = "Лицей № 1"
+    db.session.commit()
+    assert "Лицей № 1" in page()
+    before = page()
+    task = db.session.execute(select(Task).where(Task.due == date(2026, 9, 1))).scalar_one()
+    ops.complete_task(world.users["executor"], task, world.roadmap, "Сделано", [], [])
+    db.session.commit()
+    assert page() != before
+    # Another municipality's coordinator never gets these figures.
+    other = login_as(user=world.users["other_coordinator"]).get("/tasks/overview").text
+    assert "Карта А" not in other and "Лицей № 1" not in other
+
+
+def test_a_user_moved_to_another_organisation_gets_its_lists(world, login_as, create_task):
+    create_task(world.roadmap, world.activity, due=date(2026, 10, 5), label="для ЦРО")
+    person = world.users["executor"]
+    browser = login_as(user=person)
+    assert "для ЦРО" in browser.get("/tasks/").text
+    stamp = person.stamp
+    db.session.execute(
+        update(User).where(User.id == person.id).values(organization_id=world.other["center"].id)
+    )
+    db.session.commit()
+    assert db.session.get(User, person.id).stamp != stamp
+    assert "для ЦРО" not in browser.get("/tasks/").text
