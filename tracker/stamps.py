@@ -1,11 +1,12 @@
 """Stamps: random numbers that name one state of some rows, so pages can keep what they render from them.
 
 Roadmaps, organisations and users carry a stamp that is replaced by a new random number whenever the row is
-written through the session (a user's only when what others see of them changes: name, role, organisation,
-whether the account is active) or by an update statement of the session. A roadmap's stamp is also replaced whenever one of its sections, activities,
-tasks or their evidence, links and assignees is written (tracker/tasks/rollups.py).
+written through the session or by an update statement of the session (a user's only when what others see of
+them changes: name, role, organisation, whether the account is active). A roadmap's stamp is also replaced
+whenever one of its sections, activities, tasks or their evidence, links and assignees is written
+(tracker/tasks/rollups.py).
 
-A set of rows is named by its count and the sum of its stamps (`aggregate`): adding, removing or writing any
+A set of rows is named by its count and the sum of its stamps (`state_of`): adding, removing or writing any
 row changes it — two states share a name only by a chance of one in 2⁴⁸. Being random, a stamp never names
 another state, not even in another database, so a page kept under it is always what a fresh render gives.
 """

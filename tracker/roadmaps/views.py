@@ -19,7 +19,7 @@ from tracker.auth.access import (
 from tracker.auth.forms import EmptyForm
 from tracker.db import db_int, normalize_text
 from tracker.extensions import db
-from tracker.memo import Memo
+from tracker.memo import Memo, fragment
 from tracker.roadmaps import operations as ops
 from tracker.roadmaps.deadlines import parse_deadline
 from tracker.roadmaps.forms import (
@@ -201,7 +201,7 @@ def _render_table(
             keep = {a.id for a in activities if a.id in keep and a.section_id in inside}
     rows = build_rows(sections, activities, keep)
     directions = sorted((s for s in sections if s.parent_id is None), key=lambda s: (s.position, s.id))
-    html = render_template(
+    html = fragment(
         "roadmaps/_table.html",
         roadmap=roadmap,
         rows=rows,
@@ -210,7 +210,7 @@ def _render_table(
         can_edit=can_edit,
     )
     return RoadmapTable(
-        html=Markup(html),
+        html=html,
         rows=len(rows),
         directions=[Direction(d.id, d.number, d.title) for d in directions],
         responsibles=sorted({a.responsible for a in activities if a.responsible}),

@@ -21,7 +21,7 @@ from tracker.auth.forms import EmptyForm
 from tracker.auth.models import User
 from tracker.db import db_int
 from tracker.extensions import db
-from tracker.memo import Memo
+from tracker.memo import Memo, fragment
 from tracker.orgs.models import Organization, OrgKind
 from tracker.roadmaps.models import Activity, Roadmap, Section
 from tracker.roadmaps.tree import build_rows
@@ -102,7 +102,7 @@ def _my_lists(user: User, today: date) -> Markup:
     groups = queries.my_tasks(user, today)
     tasks = [t for g in groups.values() for t in g.tasks]
     assignees = assignees_for_tasks(list({t.id for t in tasks}))
-    return Markup(render_template("tasks/_mine_body.html", groups=groups, today=today, assignees=assignees))
+    return fragment("tasks/_mine_body.html", groups=groups, today=today, assignees=assignees)
 
 
 # --- the task card ------------------------------------------------------------------------------------
@@ -623,7 +623,7 @@ def _overview_body(working, visible, today: date, selected: int | None) -> Marku
     # Counting may commit cached figures, so it runs before the page's objects are loaded.
     summaries = rollups.municipality_lines(listed, organization_rows, today)
     if selected is None and len(summaries) > 1:
-        return Markup(render_template("tasks/_overview_body.html", summaries=summaries, summary=True))
+        return fragment("tasks/_overview_body.html", summaries=summaries, summary=True)
     # Counted already for the lines (or counted now, committing, before anything else is loaded).
     rows = rollups.status_rows({roadmap_id: version for roadmap_id, _, version, _ in listed}, today)
     area = next((s.municipality for s in summaries if s.municipality and s.municipality.id == selected), None)
@@ -653,4 +653,4 @@ def _overview_body(working, visible, today: date, selected: int | None) -> Marku
     )
     if selected is not None:
         groups = [g for g in groups if g.municipality is not None and g.municipality.id == selected]
-    return Markup(render_template("tasks/_overview_body.html", groups=groups, summary=False))
+    return fragment("tasks/_overview_body.html", groups=groups, summary=False)
