@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 
 from flask import abort, g, has_request_context
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import Select, and_, bindparam, false, or_, select
 
 from tracker.auth.models import Role, User
 from tracker.extensions import db
+from tracker.memo import Memo
 from tracker.orgs.models import Organization, OrgKind
 from tracker.roadmaps.models import Roadmap, RoadmapStatus
 
@@ -78,9 +79,16 @@ def visible_roadmaps(user: User) -> Select:
     return select(Roadmap).join(owner, Roadmap.organization_id == owner.id).where(or_(*conditions))
 
 
+# The statement of one visible roadmap by the scope it is built from; per process (most pages ask for it).
+_ONE_VISIBLE: Memo[Select] = Memo(256)
+
+
 def get_roadmap_or_404(user: User, roadmap_id: int) -> Roadmap:
     """Return a roadmap the user may see, or answer 404 as if it did not exist."""
-    roadmap = db.session.execute(visible_roadmaps(user).where(Roadmap.id == roadmap_id)).scalar_one_or_none()
+    query = _ONE_VISIBLE.get(
+        user_scope(user), lambda: visible_roadmaps(user).where(Roadmap.id == bindparam("roadmap_id"))
+    )
+    roadmap = db.session.execute(query, {"roadmap_id": roadmap_id}).scalar_one_or_none()
     if roadmap is None:
         abort(404)
     return roadmap

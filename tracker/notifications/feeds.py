@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, get_template_attribute
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from tracker.auth.models import User
 from tracker.extensions import db
@@ -136,26 +136,16 @@ def _feed(name: str, rows: Iterable[tuple[Task, Activity, Roadmap]], tz: str, wi
 
 def personal_feed(user: User) -> bytes:
     """Build the feed of the user's open tasks in roadmaps being carried out."""
-    query = (
-        tasks_of_user(user)
-        .add_columns(Activity, Roadmap)
-        .join(Activity, Activity.id == Task.activity_id)
-        .join(Roadmap, Roadmap.id == Task.roadmap_id)
-        .where(Task.status.in_(FEED_STATUSES), Roadmap.status.notin_(SILENT_ROADMAP_STATUSES))
-        .order_by(Task.due, Task.id)
+    query, fingerprint = _FEED_STATEMENTS.get(
+        (user.id, user.role, user.organization_id), lambda: _feed_statements(user)
     )
-    # Calendar clients poll the same feed again and again: a cheap aggregate over the same rows tells
-    # whether anything shown has changed, and only then is the feed rebuilt.
-    fingerprint = db.session.execute(
-        query.with_only_columns(
-            func.count(Task.id),
-            func.sum(Task.id),
-            func.max(Task.updated_dt),
-            func.max(Activity.updated_dt),
-            func.max(Roadmap.updated_dt),
-        ).order_by(None)
-    ).one()
-    key = (user.id, user.calendar_key, user.name, user.organization.timezone, *fingerprint)
+    key = (
+        user.id,
+        user.calendar_key,
+        user.name,
+        user.organization.timezone,
+        *db.session.execute(fingerprint).one(),
+    )
 
     def build() -> bytes:
         name = get_template_attribute("notifications/calendar.txt", "personal_name")(user)
@@ -164,6 +154,29 @@ def personal_feed(user: User) -> bytes:
     return _FEEDS.get(key, build)
 
 
+def _feed_statements(user: User) -> tuple[Select, Select]:
+    """Return the statements of a user's feed: its rows, and a cheap aggregate over the same rows that tells
+    whether anything shown has changed (calendar clients poll the same feed again and again)."""
+    query = (
+        tasks_of_user(user)
+        .add_columns(Activity, Roadmap)
+        .join(Activity, Activity.id == Task.activity_id)
+        .join(Roadmap, Roadmap.id == Task.roadmap_id)
+        .where(Task.status.in_(FEED_STATUSES), Roadmap.status.notin_(SILENT_ROADMAP_STATUSES))
+        .order_by(Task.due, Task.id)
+    )
+    fingerprint = query.with_only_columns(
+        func.count(Task.id),
+        func.sum(Task.id),
+        func.max(Task.updated_dt),
+        func.max(Activity.updated_dt),
+        func.max(Roadmap.updated_dt),
+    ).order_by(None)
+    return query, fingerprint
+
+
+# The statements of a user's feed by what they are built from (building costs more than running them).
+_FEED_STATEMENTS: Memo[tuple[Select, Select]] = Memo(256)
 # Built feeds of this process; the key holds everything the bytes depend on.
 _FEEDS: Memo[bytes] = Memo(256)
 

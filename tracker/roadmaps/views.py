@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -128,54 +127,38 @@ def _load_tree(roadmap: Roadmap) -> tuple[list[Section], list[Activity]]:
     return list(sections), list(activities)
 
 
-class Direction(NamedTuple):
-    """A top-level section offered by the page's direction filter."""
-
-    id: int
-    number: str
-    title: str
-
-
 @dataclass(frozen=True)
 class RoadmapTable:
-    """The roadmap page's table and what its filters offer, rendered from the roadmap's content."""
+    """The roadmap page's filters and table, rendered from the roadmap's content."""
 
     html: Markup
-    # How many rows (sections and activities) it has.
+    # How many rows (sections and activities) the table has.
     rows: int
-    directions: list[Direction]
-    responsibles: list[str]
-    shown: int
-    total: int
+    # How many activities have deadlines to clarify.
     review_count: int
 
 
 # Rendered tables by the roadmap's content stamp, the viewer's rights, the filters and the day; per process.
 _TABLES: Memo[RoadmapTable] = Memo(64)
+FILTERS = ("direction", "responsible", "q")
 
 
 def show(roadmap_id: int):
     """Show the roadmap as a tree table with filters."""
     roadmap = get_roadmap_or_404(current_user, roadmap_id)
-    direction = request.args.get("direction", type=db_int)
-    responsible = normalize_text(request.args.get("responsible", ""))
-    text = normalize_text(request.args.get("q", ""))
+    filters = {name: request.args.get(name, "") for name in FILTERS}
     can_edit = can_edit_roadmap(current_user, roadmap)
     today = date.today()
     # Everything the table is rendered from: a change to the roadmap's sections, activities, tasks or
     # evidence gives it a new content stamp (tracker/tasks/rollups.py), hence another key.
     key = (roadmap.id, roadmap.content_stamp, roadmap.organization.timezone, today, can_edit)
-    table = _TABLES.get(
-        (*key, direction, responsible, text),
-        lambda: _render_table(roadmap, today, can_edit, direction, responsible, text),
-    )
+    table = _TABLES.get((*key, *filters.values()), lambda: _render_table(roadmap, today, can_edit, filters))
     status_form = StatusForm()
     status_form.status.choices = [(s.value, s.value) for s in STATUS_TRANSITIONS[roadmap.status]]
     return render_template(
         "roadmaps/show.html",
         roadmap=roadmap,
         table=table,
-        filters=request.args,
         can_edit=can_edit,
         status_form=status_form,
         action_form=EmptyForm(),
@@ -183,11 +166,14 @@ def show(roadmap_id: int):
     )
 
 
-def _render_table(
-    roadmap: Roadmap, today: date, can_edit: bool, direction: int | None, responsible: str, text: str
-) -> RoadmapTable:
-    """Load the roadmap's tree, its tasks' figures and marks, and render the table."""
+def _render_table(roadmap: Roadmap, today: date, can_edit: bool, filters: dict[str, str]) -> RoadmapTable:
+    """Load the roadmap's tree, its tasks' figures and marks, and render the filters and the table."""
     sections, activities = _load_tree(roadmap)
+    try:
+        direction = db_int(filters["direction"])
+    except ValueError:
+        direction = None
+    responsible, text = normalize_text(filters["responsible"]), normalize_text(filters["q"])
     keep = None
     if direction or responsible or text:
         query = select(Activity.id).where(Activity.roadmap_id == roadmap.id)
@@ -200,7 +186,6 @@ def _render_table(
             inside = _subtree(sections, direction)
             keep = {a.id for a in activities if a.id in keep and a.section_id in inside}
     rows = build_rows(sections, activities, keep)
-    directions = sorted((s for s in sections if s.parent_id is None), key=lambda s: (s.position, s.id))
     html = fragment(
         "roadmaps/_table.html",
         roadmap=roadmap,
@@ -208,16 +193,13 @@ def _render_table(
         stats=_task_stats(roadmap, today),
         marks=completion_marks(roadmap),
         can_edit=can_edit,
-    )
-    return RoadmapTable(
-        html=html,
-        rows=len(rows),
-        directions=[Direction(d.id, d.number, d.title) for d in directions],
+        filters=filters,
+        directions=sorted((s for s in sections if s.parent_id is None), key=lambda s: (s.position, s.id)),
         responsibles=sorted({a.responsible for a in activities if a.responsible}),
         shown=sum(r.kind == "activity" for r in rows),
         total=len(activities),
-        review_count=sum(a.is_review_needed for a in activities),
     )
+    return RoadmapTable(html=html, rows=len(rows), review_count=sum(a.is_review_needed for a in activities))
 
 
 def _subtree(sections: list[Section], root: int) -> set[int]:
