@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO, NoReturn
 
@@ -366,20 +365,6 @@ class _Errors:
             raise DataFileError(self.items, self.truncated)
 
 
-class _Parsed(dict):
-    """The values of one column by cell: each distinct cell is parsed once, when first looked up."""
-
-    __slots__ = ("parse",)
-
-    def __init__(self, parse: Callable[[object], object]) -> None:
-        super().__init__()
-        self.parse = parse
-
-    def __missing__(self, cell: object) -> object:
-        value = self[cell] = self.parse(cell)
-        return value
-
-
 class _Records:
     """The parsed data rows of one file: (row number, values in column order), cell errors recorded."""
 
@@ -400,13 +385,11 @@ class _Records:
     def __iter__(self) -> Iterator[tuple[int, list[object]]]:
         """Yield the rows whose every cell parsed; skip blank rows; stop once the error cap is reached."""
         errors = self.errors
-        width = self._width
+        plan, width = self._plan, self._width
         # Columns repeat their values row after row (codes, years, procedure names, small counts): each
         # distinct cell is parsed once per column. A cell that fails to parse is not kept: its row is told.
-        # A row's cells are picked and looked up by C code (itemgetter, map); only new cells reach Python.
-        parsed = [_Parsed(parse) for _, parse in self._plan]
-        pick = itemgetter(*(i for i, _ in self._plan))
-        lookup = dict.__getitem__
+        parsed: list[dict] = [{} for _ in plan]
+        steps = [(i, parse, parsed[n]) for n, (i, parse) in enumerate(plan)]
         rownum = 0
         try:
             for rownum, cells in self._table:  # noqa: B007 - rownum names the row a read error is in
@@ -416,7 +399,10 @@ class _Records:
                 if len(cells) < width:
                     cells = [*cells, *[None] * (width - len(cells))]
                 try:
-                    values = list(map(lookup, parsed, pick(cells)))
+                    values = [
+                        seen[cell] if (cell := cells[i]) in seen else seen.setdefault(cell, parse(cell))
+                        for i, parse, seen in steps
+                    ]
                 except _BadValue:
                     values = None
                 if values is None or not values[0]:

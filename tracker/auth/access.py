@@ -27,11 +27,11 @@ class Scope:
     municipal_path: str | None
 
 
-def _ancestors(org: Organization) -> list[Organization]:
-    """Return the organisation's ancestors from the root, itself included, in one query."""
+def _ancestors(org: Organization) -> list:
+    """Return the organisation's ancestors from the root, itself included, as (id, path, kind) rows."""
     ids = org.ancestor_ids
-    rows = db.session.execute(select(Organization).where(Organization.id.in_(ids))).scalars().all()
-    by_id = {row.id: row for row in rows}
+    query = select(Organization.id, Organization.path, Organization.kind).where(Organization.id.in_(ids))
+    by_id = {row.id: row for row in db.session.execute(query)}
     return [by_id[i] for i in ids if i in by_id]
 
 
