@@ -4,7 +4,7 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from tracker import stamps
 from tracker.auth.models import User
@@ -23,9 +23,16 @@ def _today(monkeypatch):
     monkeypatch.setattr(views, "_today", lambda: TODAY)
 
 
-def without_token(html: str) -> str:
-    """Return a page without its CSRF token, which carries the moment it was signed."""
-    return re.sub(r'name="csrf_token" value="[^"]*"', "", html)
+def viewer(browser, url: str):
+    """Return a function that opens the page and gives its text without the CSRF token (which carries the
+    moment it was signed, so two views of one kept page would differ by it)."""
+
+    def page() -> str:
+        response = browser.get(url)
+        assert response.status_code == 200
+        return re.sub(r'name="csrf_token" value="[^"]*"', "", response.text)
+
+    return page
 
 
 def roadmap_stamp(roadmap_id):
@@ -60,7 +67,8 @@ def test_stamps_are_renewed_by_writes_to_what_pages_show(world, create_task):
     db.session.execute(delete(TaskAssignee).where(TaskAssignee.task_id == world.task.id))
     db.session.commit()
     renewed("roadmap", roadmap_stamp(roadmap.id))
-    db.session.add(ActivityLink(activity_id=world.activity.id, role=LinkRole.participant, organization_id=org.id))
+    link = ActivityLink(activity_id=world.activity.id, role=LinkRole.participant, organization_id=org.id)
+    db.session.add(link)
     db.session.commit()
     renewed("roadmap", roadmap_stamp(roadmap.id))
     db.session.execute(update(ActivityLink).values(role=LinkRole.control))
@@ -74,7 +82,8 @@ def test_the_state_of_a_set_of_rows_changes_with_any_of_them(world, create_org):
         return stamps.state_of(object(), lambda: [(select(Organization), Organization.stamp)])
 
     before = state()
-    assert before == state() and before[0] == db.session.execute(select(Organization)).scalars().all().__len__()
+    organizations = db.session.execute(select(func.count()).select_from(Organization)).scalar_one()
+    assert before == state() and before[0] == organizations
     created = create_org("school", world.orgs["municipality"], name="Школа № 9")
     added = state()
     assert added[0] == before[0] + 1 and added != before
@@ -88,12 +97,7 @@ def test_the_state_of_a_set_of_rows_changes_with_any_of_them(world, create_org):
 
 
 def test_my_tasks_show_every_change_to_what_they_are_drawn_from(world, login_as, create_task):
-    executor = login_as(user=world.users["executor"])
-
-    def page() -> str:
-        response = executor.get("/tasks/")
-        assert response.status_code == 200
-        return without_token(response.text)
+    page = viewer(login_as(user=world.users["executor"]), "/tasks/")
 
     late = create_task(world.roadmap, world.activity, due=date(2026, 9, 1), label="сентябрь")
     text = page()
@@ -126,12 +130,7 @@ def test_my_tasks_show_every_change_to_what_they_are_drawn_from(world, login_as,
 
 
 def test_the_overview_shows_every_change_to_what_it_is_counted_from(world, login_as, create_task):
-    coordinator = login_as(user=world.users["coordinator"])
-
-    def page() -> str:
-        response = coordinator.get("/tasks/overview")
-        assert response.status_code == 200
-        return without_token(response.text)
+    page = viewer(login_as(user=world.users["coordinator"]), "/tasks/overview")
 
     create_task(world.roadmap, world.activity, due=date(2026, 9, 1))
     text = page()
