@@ -65,8 +65,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-# Stamps are 48-bit: the sum of a whole region's stamps stays within a 64-bit integer.
-STAMP_BITS = 48
+# Stamps are 40-bit: the sum of eight million of them stays within SQLite's 64-bit integer (PostgreSQL sums
+# bigints exactly), and two states share a sum only by a chance of one in 2⁴⁰.
+STAMP_BITS = 40
 
 
 def new_stamp() -> int:

@@ -7,7 +7,7 @@ whenever one of its sections, activities, tasks or their evidence, links and ass
 (tracker/tasks/rollups.py).
 
 A set of rows is named by its count and the sum of its stamps (`state_of`): adding, removing or writing any
-row changes it — two states share a name only by a chance of one in 2⁴⁸. Being random, a stamp never names
+row changes it — two states share a name only by a chance of one in 2⁴⁰. Being random, a stamp never names
 another state, not even in another database, so a page kept under it is always what a fresh render gives.
 """
 

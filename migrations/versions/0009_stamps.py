@@ -24,13 +24,13 @@ def upgrade():
     for table_name, column in STAMPED.items():
         with op.batch_alter_table(table_name, schema=None) as batch_op:
             batch_op.add_column(sa.Column(column, sa.BigInteger(), server_default='0', nullable=False))
-        # Each existing row gets its own random stamp, as new ones do (48 bits, as tracker.db.new_stamp).
+        # Each existing row gets its own random stamp, as new ones do (40 bits, as tracker.db.new_stamp).
         table = sa.table(table_name, sa.column('id', sa.Integer), sa.column(column, sa.BigInteger))
         ids = connection.execute(sa.select(table.c.id)).scalars().all()
         if ids:
             connection.execute(
                 table.update().where(table.c.id == sa.bindparam('row_id')).values({column: sa.bindparam('value')}),
-                [{'row_id': i, 'value': secrets.randbits(48)} for i in ids],
+                [{'row_id': i, 'value': secrets.randbits(40)} for i in ids],
             )
 
 
