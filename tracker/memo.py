@@ -44,11 +44,6 @@ class Memo(Generic[T]):
     def __len__(self) -> int:
         return len(self._values)
 
-    def clear(self) -> None:
-        """Forget every value."""
-        with self._lock:
-            self._values.clear()
-
 
 _LINE_BREAKS = re.compile(r"\s*\n\s*")
 

@@ -7,8 +7,9 @@ whenever one of its sections, activities, tasks or their evidence, links and ass
 (tracker/tasks/rollups.py).
 
 A set of rows is named by its count and the sum of its stamps (`state_of`): adding, removing or writing any
-row changes it — two states share a name only by a chance of one in 2⁴⁰. Being random, a stamp never names
-another state, not even in another database, so a page kept under it is always what a fresh render gives.
+row changes it — two states share a name only by a chance of one in 2⁴⁰. Being random rather than counted, a
+stamp does not come back after a database is reset or restored, nor name a state of another database, so a
+page kept under it is what a fresh render gives.
 """
 
 from __future__ import annotations
