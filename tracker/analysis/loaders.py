@@ -388,8 +388,13 @@ class _Records:
         plan, width = self._plan, self._width
         # Columns repeat their values row after row (codes, years, procedure names, small counts): each
         # distinct cell is parsed once per column. A cell that fails to parse is not kept: its row is told.
-        parsed: list[dict] = [{} for _ in plan]
-        steps = [(i, parse, parsed[n]) for n, (i, parse) in enumerate(plan)]
+        # Optional columns the file lacks at the end of the list (the grade counts and the mean of a results
+        # file that has only the low count) are not looked up at all: their None values are appended.
+        present = len(plan)
+        while present > 1 and plan[present - 1][1] is _absent:
+            present -= 1
+        absent_tail = [None] * (len(plan) - present)
+        steps = [(i, parse, {}) for i, parse in plan[:present]]
         rownum = 0
         try:
             for rownum, cells in self._table:  # noqa: B007 - rownum names the row a read error is in
@@ -403,6 +408,7 @@ class _Records:
                         seen[cell] if (cell := cells[i]) in seen else seen.setdefault(cell, parse(cell))
                         for i, parse, seen in steps
                     ]
+                    values += absent_tail
                 except _BadValue:
                     values = None
                 if values is None or not values[0]:
