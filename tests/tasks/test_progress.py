@@ -1,13 +1,12 @@
 """Progress figures: the pure folding of counts, the pages built on them, and their query budget."""
 
-import contextlib
 from datetime import date
 from types import SimpleNamespace
 
 import pytest
-from flask import template_rendered
 from sqlalchemy import event
 
+from tests.fixtures.pages import captured
 from tracker.extensions import db
 from tracker.orgs.models import OrgKind
 from tracker.storage import StoredFile
@@ -112,21 +111,6 @@ def test_rollup_groups_schools_under_their_municipality_lagging_first():
     assert [s.organization.id for s in schools] == [5, 4, 6]
     assert schools[1].own.done == 2 and schools[1].aimed.overdue == 1 and schools[1].both.total == 3
     assert groups[0].schools_total.total == 3 + 3
-
-
-@contextlib.contextmanager
-def captured(app):
-    """Record the templates rendered and their context."""
-    seen = []
-
-    def record(sender, template, context, **extra):
-        seen.append((template.name, context))
-
-    template_rendered.connect(record, app)
-    try:
-        yield seen
-    finally:
-        template_rendered.disconnect(record, app)
 
 
 @pytest.fixture
