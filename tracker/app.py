@@ -40,6 +40,10 @@ def create_app(config_object: object | str = "config.Config", **overrides) -> Fl
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to the application."""
+    # A database server may drop idle connections (a restart): each is tested as it is taken from the pool.
+    # A SQLite file cannot, and testing would cost every request a statement.
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    options.setdefault("pool_pre_ping", not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"))
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -62,11 +66,27 @@ def register_extensions(app: Flask) -> None:
     rollups.install()
     stamps.install()
 
+    from sqlalchemy import bindparam, select
+    from sqlalchemy.orm import joinedload
+
+    from tracker.auth.models import User
+    from tracker.orgs.models import Organization
+
+    # The user with their organisation and the two above it: enough for the scope of nearly every user
+    # (a school's or a branch's municipality) without another statement (tracker/auth/access.py).
+    signed_in = (
+        select(User)
+        .where(User.id == bindparam("user_id"))
+        .options(
+            joinedload(User.organization).joinedload(Organization.parent).joinedload(Organization.parent)
+        )
+    )
+
     @login_manager.user_loader
     def load_user(user_id: str):
-        from tracker.auth.models import User
-
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        if not user_id.isdigit():
+            return None
+        return db.session.execute(signed_in, {"user_id": int(user_id)}).scalar_one_or_none()
 
 
 class IdConverter(IntegerConverter):

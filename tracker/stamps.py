@@ -10,6 +10,9 @@ A set of rows is named by its count and the sum of its stamps (`state_of`): addi
 row changes it — two states share a name only by a chance of one in 2⁴⁰. Being random rather than counted, a
 stamp does not come back after a database is reset or restored, nor name a state of another database, so a
 page kept under it is what a fresh render gives.
+
+Users and organisations, which change seldom, also have a stamp for their whole table (`TableStamp`), renewed
+with any row's: a page drawn from any of them names their state by one row instead of summing thousands.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, event, func, inspect, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import BigInteger, Select, String, event, func, inspect, select, true
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tracker.auth.models import User
 from tracker.db import new_stamp
@@ -35,7 +40,22 @@ STAMPED: dict[type, tuple[str, tuple[str, ...] | None]] = {
 }
 
 
+# The tables named as a whole by one stamp, by model.
+WHOLE: dict[type, str] = {User: "users", Organization: "organizations"}
+
+
+class TableStamp(db.Model):
+    """The stamp of a whole table, renewed whenever any of its rows is (see WHOLE)."""
+
+    __tablename__ = "table_stamps"
+
+    # The table's name.
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    stamp: Mapped[int] = mapped_column(BigInteger)
+
+
 def _before_flush(session: Session, _context, _instances) -> None:
+    tables = {WHOLE[type(obj)] for obj in (*session.new, *session.deleted) if type(obj) in WHOLE}
     for obj in session.dirty:
         stamped = STAMPED.get(type(obj))
         if stamped is None:
@@ -48,15 +68,34 @@ def _before_flush(session: Session, _context, _instances) -> None:
             renew = any(attrs[name].history.has_changes() for name in watched)
         if renew:
             setattr(obj, attribute, new_stamp())
+            if type(obj) in WHOLE:
+                tables.add(WHOLE[type(obj)])
+    if tables:
+        _renew_tables(session.connection(), tables)
+
+
+def _renew_tables(connection: Connection, tables: set[str]) -> None:
+    """Give the tables new stamps, inserting the row of a table that has none yet."""
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    for name in sorted(tables):
+        statement = insert(TableStamp).values(name=name, stamp=new_stamp())
+        connection.execute(
+            statement.on_conflict_do_update(index_elements=["name"], set_={"stamp": statement.excluded.stamp})
+        )
+
+
+def whole(model: type) -> Select:
+    """Return the source of `state_of` naming the state of a whole table of WHOLE."""
+    return select(TableStamp).where(TableStamp.name == WHOLE[model])
 
 
 # Statements naming the state of sets of rows, by what they are built from; per process.
 _NAMINGS: Memo[Select] = Memo(256)
 
 
-def state_of(key: Hashable, sources: Callable[[], Sequence[tuple[Select, Any]]]) -> tuple[int, ...]:
-    """Return, for each (query, stamp column) of `sources`, its number of rows and the sum of their stamps:
-    the name of their state, read in one statement.
+def state_of(key: Hashable, sources: Callable[[], Sequence[Select | tuple[Select, Any]]]) -> tuple[int, ...]:
+    """Return, for each (query, stamp column) of `sources`, its number of rows and the sum of their stamps,
+    and for each `whole(model)` the stamp of that table: the name of their state, read in one statement.
 
     The statement is built once per `key`, which must name everything the queries are built from (building
     it costs more than running it).
@@ -66,27 +105,42 @@ def state_of(key: Hashable, sources: Callable[[], Sequence[tuple[Select, Any]]])
     )
 
 
-def _naming(sources: Sequence[tuple[Select, Any]]) -> Select:
-    parts = [
-        query.with_only_columns(func.count().label("n"), func.coalesce(func.sum(stamp), 0).label("s"))
-        .order_by(None)
-        .subquery()
-        for query, stamp in sources
-    ]
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined.join(part, true())
-    return select(*(column for part in parts for column in (part.c.n, part.c.s))).select_from(joined)
+def _naming(sources: Sequence[Select | tuple[Select, Any]]) -> Select:
+    columns, parts = [], []
+    for source in sources:
+        if isinstance(source, Select):
+            # A table that has no stamp yet (an empty database) reads 0 until its first write.
+            columns.append(func.coalesce(source.with_only_columns(TableStamp.stamp).scalar_subquery(), 0))
+            continue
+        query, stamp = source
+        part = (
+            query.with_only_columns(func.count().label("n"), func.coalesce(func.sum(stamp), 0).label("s"))
+            .order_by(None)
+            .subquery()
+        )
+        parts.append(part)
+        columns += [part.c.n, part.c.s]
+    naming = select(*columns)
+    if parts:
+        joined = parts[0]
+        for part in parts[1:]:
+            joined = joined.join(part, true())
+        naming = naming.select_from(joined)
+    return naming
 
 
-def _bulk_update(state) -> None:
-    # A statement updating many stamped rows at once gives them all a new stamp.
-    if not state.is_update:
+def _bulk_statement(state) -> None:
+    # A statement updating many stamped rows at once gives them all a new stamp; one that writes rows of a
+    # table named as a whole renews the table's stamp.
+    if not (state.is_update or state.is_insert or state.is_delete):
         return
     for mapper in state.all_mappers:
         stamped = STAMPED.get(mapper.class_)
-        if stamped is not None:
+        if stamped is not None and state.is_update:
             state.statement = state.statement.values({stamped[0]: new_stamp()})
+        if mapper.class_ in WHOLE:
+            _renew_tables(state.session.connection(), {WHOLE[mapper.class_]})
+        if stamped is not None:
             return
 
 
@@ -94,4 +148,4 @@ def install() -> None:
     """Listen to every session's flushes and bulk statements (once per process)."""
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
-        event.listen(Session, "do_orm_execute", _bulk_update)
+        event.listen(Session, "do_orm_execute", _bulk_statement)

@@ -1,6 +1,7 @@
 """The organisation tree and the scopes derived from it."""
 
 from tracker.auth.access import user_scope
+from tracker.extensions import db
 from tracker.orgs.models import OrgKind
 
 
@@ -26,3 +27,22 @@ def test_scope_of_each_role(two_municipalities, create_user_, create_org):
     assert user_scope(branch_user).full_path == branch.path
     admin = create_user_("admin", a["region"])
     assert user_scope(admin).full_path == a["region"].path
+
+
+def test_a_signed_in_users_municipality_is_found_however_deep_and_follows_kind_changes(
+    two_municipalities, create_org, create_user_, create_roadmap, login_as
+):
+    a = two_municipalities["a"]
+    # A school three levels below the municipality: the user's organisation is loaded with two above it.
+    department = create_org(OrgKind.other, a["authority"], name="Отдел общего образования")
+    school = create_org(OrgKind.school, department, name="Школа при отделе")
+    create_roadmap(a["center"], title="Карта методического центра")
+    browser = login_as(user=create_user_("school", school))
+    assert "Карта методического центра" in browser.get("/roadmaps/").text
+    # The committee becomes the school's municipality: the centre, beside it, is out of the school's reach.
+    a["authority"].kind = OrgKind.municipality
+    db.session.commit()
+    assert "Карта методического центра" not in browser.get("/roadmaps/").text
+    a["authority"].kind = OrgKind.authority
+    db.session.commit()
+    assert "Карта методического центра" in browser.get("/roadmaps/").text

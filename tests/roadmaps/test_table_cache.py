@@ -1,5 +1,6 @@
 """The roadmap page keeps its rendered table per state of the roadmap's content: every write shows at once."""
 
+import re
 from datetime import date
 
 from sqlalchemy import select, update
@@ -12,6 +13,8 @@ from tracker.tasks import operations as ops
 from tracker.tasks.models import Evidence, EvidenceKind, Task, TaskStatus
 
 TABLE = "roadmaps/_table.html"
+PAGE = "roadmaps/_page.html"
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]*)"')
 
 
 def stamp(roadmap_id):
@@ -114,6 +117,40 @@ def test_rights_are_part_of_what_is_kept(world, login_as):
         viewed = observer.get(url)
         assert viewed.status_code == 200 and "Семинар для заместителей директоров" in viewed.text
         assert "Изменить раздел" not in viewed.text and 'id="row-actions"' not in viewed.text
+
+
+def test_each_viewer_gets_their_own_csrf_tokens_in_a_kept_page(app, world, login_as, create_user_):
+    url = f"/roadmaps/{world.roadmap.id}"
+    first = login_as(user=world.users["coordinator"])
+    second = login_as(user=create_user_("coordinator", world.orgs["authority"]))
+    with captured(app) as seen:
+        pages = [first.get(url).text, second.get(url).text]
+    # One rendering, two viewers: the second got the page kept for the first.
+    assert [name for name, _ in seen].count(PAGE) == 1
+    tokens = []
+    for page in pages:
+        # The status form and the rows' move buttons are in the kept part, the sign-out form is not.
+        found = set(TOKEN.findall(page))
+        assert len(TOKEN.findall(page)) >= 3 and len(found) == 1 and "\x00" not in page
+        tokens.append(found.pop())
+    assert tokens[0] != tokens[1]
+    # The second viewer's token from the kept part is good for a change.
+    move = f"/roadmaps/{world.roadmap.id}/activities/{world.activity.id}/move/down"
+    response = second.client.post(move, data={"csrf_token": tokens[1]})
+    assert response.status_code == 302
+    assert first.client.post(move, data={"csrf_token": tokens[1]}).status_code == 400
+
+
+def test_the_owner_and_the_passport_are_part_of_what_is_kept(world, login_as):
+    coordinator = login_as(user=world.users["coordinator"])
+    url = f"/roadmaps/{world.roadmap.id}"
+    assert world.roadmap.organization.short_name in coordinator.get(url).text
+    world.roadmap.organization.short_name = "Комитет по образованию"
+    db.session.commit()
+    assert "Комитет по образованию" in coordinator.get(url).text
+    world.roadmap.title = "Дорожная карта на 2027 год"
+    db.session.commit()
+    assert "<title>Дорожная карта на 2027 год — Трекер</title>" in coordinator.get(url).text
 
 
 def test_memo_drops_the_least_recently_used():

@@ -4,7 +4,7 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from tests.fixtures.pages import captured
 from tracker import stamps
@@ -95,6 +95,49 @@ def test_the_state_of_a_set_of_rows_changes_with_any_of_them(world, create_org):
     db.session.delete(created)
     db.session.commit()
     assert state()[0] == before[0]
+
+
+def test_the_stamp_of_a_whole_table_is_renewed_by_every_write_to_it(world, create_org, create_user_):
+    def state():
+        return stamps.state_of(object(), lambda: [stamps.whole(User), stamps.whole(Organization)])
+
+    seen = [state()]
+
+    def renewed(*which):
+        now = state()
+        assert [now[i] == seen[-1][i] for i in (0, 1)] == [i not in which for i in (0, 1)]
+        assert now not in seen
+        seen.append(now)
+
+    person = create_user_("executor", world.orgs["center"])
+    renewed(0)
+    person.name = "Сидорова Анна Ивановна"
+    db.session.commit()
+    renewed(0)
+    # A sign-in is nobody else's business.
+    person.last_login_dt = datetime(2026, 9, 1, tzinfo=UTC)
+    db.session.commit()
+    assert state() == seen[-1]
+    db.session.delete(person)
+    db.session.commit()
+    renewed(0)
+    school = create_org("school", world.orgs["municipality"], name="Школа № 12")
+    renewed(1)
+    db.session.execute(update(Organization).where(Organization.id == school.id).values(short_name="СОШ № 12"))
+    db.session.commit()
+    renewed(1)
+    db.session.execute(update(User).values(position="учитель"))
+    db.session.commit()
+    renewed(0)
+    db.session.execute(delete(Organization).where(Organization.id == school.id))
+    db.session.commit()
+    renewed(1)
+    # Rows inserted by one statement, as a generated region is.
+    db.session.execute(
+        insert(Organization), [{"name": "Школа № 13", "short_name": "СОШ № 13", "kind": "school"}]
+    )
+    db.session.commit()
+    renewed(1)
 
 
 def test_my_tasks_show_every_change_to_what_they_are_drawn_from(app, world, login_as, create_task):

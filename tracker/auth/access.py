@@ -8,7 +8,7 @@ from sqlalchemy import Select, and_, bindparam, false, or_, select
 from tracker.auth.models import Role, User
 from tracker.extensions import db
 from tracker.memo import Memo
-from tracker.orgs.models import Organization, OrgKind
+from tracker.orgs.models import SCHOOL_KINDS, Organization, OrgKind
 from tracker.roadmaps.models import Roadmap, RoadmapStatus
 
 # Roles that work for a municipality as a whole rather than for one school.
@@ -27,14 +27,6 @@ class Scope:
     municipal_path: str | None
 
 
-def _ancestors(org: Organization) -> list:
-    """Return the organisation's ancestors from the root, itself included, as (id, path, kind) rows."""
-    ids = org.ancestor_ids
-    query = select(Organization.id, Organization.path, Organization.kind).where(Organization.id.in_(ids))
-    by_id = {row.id: row for row in db.session.execute(query)}
-    return [by_id[i] for i in ids if i in by_id]
-
-
 def user_scope(user: User) -> Scope:
     """Return the subtree a user may see, derived from their organisation and role (once per request)."""
     if not has_request_context():
@@ -51,14 +43,19 @@ def _scope(user: User) -> Scope:
     org = user.organization
     if user.role == Role.admin or org.kind in (OrgKind.region, OrgKind.municipality):
         return Scope(full_path=org.path, municipal_path=None)
-    chain = _ancestors(org)
-    municipality = next(
-        (o for o in reversed(chain) if o.kind in (OrgKind.municipality, OrgKind.region)), chain[0]
-    )
+    municipality = _municipality(org)
     if user.role in MUNICIPAL_ROLES and not org.is_school:
         return Scope(full_path=municipality.path, municipal_path=None)
     # School staff see their school (and its branches) and read the municipality's plans.
     return Scope(full_path=org.path, municipal_path=municipality.path)
+
+
+def _municipality(org: Organization) -> Organization:
+    """Return the nearest of the organisation and its ancestors that is a municipality or a region (else the
+    root), walking up the parents (the signed-in user's organisation comes with two: tracker/app.py)."""
+    while org.kind not in (OrgKind.municipality, OrgKind.region) and org.parent is not None:
+        org = org.parent
+    return org
 
 
 def visible_roadmaps(user: User) -> Select:
@@ -70,7 +67,7 @@ def visible_roadmaps(user: User) -> Select:
         conditions.append(
             and_(
                 owner.path.startswith(scope.municipal_path),
-                owner.kind.notin_((OrgKind.school, OrgKind.branch)),
+                owner.kind.notin_(SCHOOL_KINDS),
                 Roadmap.status != RoadmapStatus.draft,
             )
         )
@@ -79,8 +76,10 @@ def visible_roadmaps(user: User) -> Select:
     return select(Roadmap).join(owner, Roadmap.organization_id == owner.id).where(or_(*conditions))
 
 
-# The statement of one visible roadmap by the scope it is built from; per process (most pages ask for it).
+# The statements of one visible roadmap and of its heading, by the scope they are built from; per process
+# (most pages ask for them).
 _ONE_VISIBLE: Memo[Select] = Memo(256)
+_HEADINGS: Memo[Select] = Memo(256)
 
 
 def get_roadmap_or_404(user: User, roadmap_id: int) -> Roadmap:
@@ -94,14 +93,53 @@ def get_roadmap_or_404(user: User, roadmap_id: int) -> Roadmap:
     return roadmap
 
 
+@dataclass(frozen=True, slots=True)
+class RoadmapHeading:
+    """What names the state of a visible roadmap and the viewer's rights on it, read without loading it."""
+
+    id: int
+    content_stamp: int
+    owner_stamp: int
+    owner_timezone: str
+    may_edit: bool
+
+
+def roadmap_heading_or_404(user: User, roadmap_id: int) -> RoadmapHeading:
+    """Return the heading of a roadmap the user may see (one row, no objects), or answer 404."""
+    query = _HEADINGS.get(
+        user_scope(user),
+        lambda: (
+            visible_roadmaps(user)
+            .with_only_columns(
+                Roadmap.content_stamp,
+                Organization.stamp,
+                Organization.timezone,
+                Organization.path,
+                Organization.kind,
+            )
+            .where(Roadmap.id == bindparam("roadmap_id"))
+        ),
+    )
+    row = db.session.execute(query, {"roadmap_id": roadmap_id}).one_or_none()
+    if row is None:
+        abort(404)
+    content_stamp, owner_stamp, timezone, path, kind = row
+    may_edit = _may_edit(user, path, kind in SCHOOL_KINDS)
+    return RoadmapHeading(roadmap_id, content_stamp, owner_stamp, timezone, may_edit)
+
+
 def can_edit_roadmap(user: User, roadmap: Roadmap) -> bool:
     """Tell whether the user may change the roadmap's structure, passport and status."""
-    if not roadmap.organization.path.startswith(user_scope(user).full_path):
+    return _may_edit(user, roadmap.organization.path, roadmap.organization.is_school)
+
+
+def _may_edit(user: User, owner_path: str, owner_is_school: bool) -> bool:
+    if not owner_path.startswith(user_scope(user).full_path):
         return False
     if user.role in EDITOR_ROLES:
         return True
     # A school keeps its own roadmap.
-    return user.role == Role.school and roadmap.organization.is_school
+    return user.role == Role.school and owner_is_school
 
 
 def require_edit(user: User, roadmap: Roadmap) -> None:

@@ -23,6 +23,10 @@ class OrgKind(enum.StrEnum):
     other = "other"
 
 
+# The kinds of a school and of its branches.
+SCHOOL_KINDS = (OrgKind.school, OrgKind.branch)
+
+
 class Organization(db.Model):
     """An organisation; `path` holds the ids from the root so a subtree is one prefix query."""
 
@@ -59,7 +63,7 @@ class Organization(db.Model):
     @property
     def is_school(self) -> bool:
         """Tell whether this is a school or a school branch."""
-        return self.kind in (OrgKind.school, OrgKind.branch)
+        return self.kind in SCHOOL_KINDS
 
     def __repr__(self) -> str:
         return f"<Organization {self.id} {self.short_name!r}>"

@@ -1,7 +1,8 @@
 """Pages of the roadmap workspace."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -9,16 +10,18 @@ from markupsafe import Markup
 from sqlalchemy import and_, case, func, select
 
 from tracker.auth.access import (
+    RoadmapHeading,
     can_edit_roadmap,
     get_roadmap_or_404,
     require_edit,
+    roadmap_heading_or_404,
     visible_organizations,
     visible_roadmaps,
 )
 from tracker.auth.forms import EmptyForm
 from tracker.db import db_int, normalize_text
 from tracker.extensions import db
-from tracker.memo import Memo, fragment
+from tracker.memo import Kept, Memo, fragment, keep, send_page
 from tracker.roadmaps import operations as ops
 from tracker.roadmaps.deadlines import parse_deadline
 from tracker.roadmaps.forms import (
@@ -138,32 +141,46 @@ class RoadmapTable:
     review_count: int
 
 
-# Rendered tables by the roadmap's content stamp, the viewer's rights, the filters and the day; per process.
-_TABLES: Memo[RoadmapTable] = Memo(64)
+@dataclass(frozen=True)
+class RoadmapPage:
+    """The roadmap page below the menu: heading, buttons, status form, filters and table."""
+
+    title: str
+    part: Kept
+
+
+# Rendered pages by the roadmap's and its owner's stamps, the viewer's rights, the filters and the day; per
+# process. Their forms' CSRF tokens are written in as each page is sent (tracker/memo.py).
+_PAGES: Memo[RoadmapPage] = Memo(64)
 FILTERS = ("direction", "responsible", "q")
 
 
 def show(roadmap_id: int):
     """Show the roadmap as a tree table with filters."""
-    roadmap = get_roadmap_or_404(current_user, roadmap_id)
+    heading = roadmap_heading_or_404(current_user, roadmap_id)
     filters = {name: request.args.get(name, "") for name in FILTERS}
-    can_edit = can_edit_roadmap(current_user, roadmap)
     today = date.today()
-    # Everything the table is rendered from: a change to the roadmap's sections, activities, tasks or
-    # evidence gives it a new content stamp (tracker/tasks/rollups.py), hence another key.
-    key = (roadmap.id, roadmap.content_stamp, roadmap.organization.timezone, today, can_edit)
-    table = _TABLES.get((*key, *filters.values()), lambda: _render_table(roadmap, today, can_edit, filters))
-    status_form = StatusForm()
-    status_form.status.choices = [(s.value, s.value) for s in STATUS_TRANSITIONS[roadmap.status]]
-    return render_template(
-        "roadmaps/show.html",
+    # Everything the page is rendered from: a change to the roadmap, its sections, activities, tasks or
+    # evidence gives it a new content stamp (tracker/tasks/rollups.py), a change to its owner (name, time
+    # zone) a new owner stamp; the report forms offer the period current where the owner is.
+    local_today = datetime.now(ZoneInfo(heading.owner_timezone)).date()
+    key = (heading, today, local_today, *filters.values())
+    page = _PAGES.get(key, lambda: _render_page(heading, today, filters))
+    return send_page("roadmaps/show.html", page.part, title=page.title)
+
+
+def _render_page(heading: RoadmapHeading, today: date, filters: dict[str, str]) -> RoadmapPage:
+    # The heading was read through the viewer's scope: the roadmap is one they may see.
+    roadmap = db.session.get_one(Roadmap, heading.id)
+    table = _render_table(roadmap, today, heading.may_edit, filters)
+    part = keep(
+        "roadmaps/_page.html",
         roadmap=roadmap,
         table=table,
-        can_edit=can_edit,
-        status_form=status_form,
-        action_form=EmptyForm(),
+        can_edit=heading.may_edit,
         transitions=STATUS_TRANSITIONS[roadmap.status],
     )
+    return RoadmapPage(roadmap.title, part)
 
 
 def _render_table(roadmap: Roadmap, today: date, can_edit: bool, filters: dict[str, str]) -> RoadmapTable:

@@ -5,7 +5,6 @@ from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import exists, select
 from sqlalchemy.orm import lazyload, load_only
 
@@ -21,7 +20,7 @@ from tracker.auth.forms import EmptyForm
 from tracker.auth.models import User
 from tracker.db import db_int
 from tracker.extensions import db
-from tracker.memo import Memo, fragment
+from tracker.memo import Kept, Memo, keep, send_page
 from tracker.orgs.models import Organization, OrgKind
 from tracker.roadmaps.models import Activity, Roadmap, Section
 from tracker.roadmaps.tree import build_rows
@@ -69,7 +68,7 @@ def _today() -> date:
 
 
 # Rendered lists of «Мои задачи» by everything they are drawn from; per process.
-_MY_PAGES: Memo[Markup] = Memo(256)
+_MY_PAGES: Memo[Kept] = Memo(256)
 
 
 def mine():
@@ -90,19 +89,19 @@ def mine():
             ("mine", scope),
             lambda: [
                 (queries.visible_roadmaps_in(user, LISTED_ROADMAP_STATUSES), Roadmap.content_stamp),
-                (select(User), User.stamp),
+                stamps.whole(User),
             ],
         ),
     )
-    return render_template("tasks/mine.html", body=_MY_PAGES.get(key, lambda: _my_lists(user, today)))
+    return send_page("tasks/mine.html", _MY_PAGES.get(key, lambda: _my_lists(user, today)))
 
 
-def _my_lists(user: User, today: date) -> Markup:
+def _my_lists(user: User, today: date) -> Kept:
     """Query and render the user's task lists."""
     groups = queries.my_tasks(user, today)
     tasks = [t for g in groups.values() for t in g.tasks]
     assignees = assignees_for_tasks(list({t.id for t in tasks}))
-    return fragment("tasks/_mine_body.html", groups=groups, today=today, assignees=assignees)
+    return keep("tasks/_mine_body.html", groups=groups, today=today, assignees=assignees)
 
 
 # --- the task card ------------------------------------------------------------------------------------
@@ -587,7 +586,7 @@ def roadmap_timeline(roadmap_id: int):
 
 
 # Rendered figures of «Сводка исполнения» by everything they are counted from; per process.
-_OVERVIEWS: Memo[Markup] = Memo(64)
+_OVERVIEWS: Memo[Kept] = Memo(64)
 
 
 def overview():
@@ -603,14 +602,14 @@ def overview():
     # and titles), the organisations, the day and the municipality asked for.
     scope = user_scope(current_user)
     figures_from = stamps.state_of(
-        ("overview", scope), lambda: [(working, Roadmap.content_stamp), (visible, Organization.stamp)]
+        ("overview", scope), lambda: [(working, Roadmap.content_stamp), stamps.whole(Organization)]
     )
     key = (scope, today, selected, figures_from)
     body = _OVERVIEWS.get(key, lambda: _overview_body(working, visible, today, selected))
-    return render_template("tasks/overview.html", body=body, selected=selected)
+    return send_page("tasks/overview.html", body, selected=selected)
 
 
-def _overview_body(working, visible, today: date, selected: int | None) -> Markup:
+def _overview_body(working, visible, today: date, selected: int | None) -> Kept:
     """Count and render the overview's figures: a line per municipality, or a municipality's detail."""
     listed = db.session.execute(
         working.with_only_columns(
@@ -623,7 +622,7 @@ def _overview_body(working, visible, today: date, selected: int | None) -> Marku
     # Counting may commit cached figures, so it runs before the page's objects are loaded.
     summaries = rollups.municipality_lines(listed, organization_rows, today)
     if selected is None and len(summaries) > 1:
-        return fragment("tasks/_overview_body.html", summaries=summaries, summary=True)
+        return keep("tasks/_overview_body.html", summaries=summaries, summary=True)
     # Counted already for the lines (or counted now, committing, before anything else is loaded).
     rows = rollups.status_rows({roadmap_id: version for roadmap_id, _, version, _ in listed}, today)
     area = next((s.municipality for s in summaries if s.municipality and s.municipality.id == selected), None)
@@ -653,4 +652,4 @@ def _overview_body(working, visible, today: date, selected: int | None) -> Marku
     )
     if selected is not None:
         groups = [g for g in groups if g.municipality is not None and g.municipality.id == selected]
-    return fragment("tasks/_overview_body.html", groups=groups, summary=False)
+    return keep("tasks/_overview_body.html", groups=groups, summary=False)
