@@ -170,6 +170,9 @@ def register_template_helpers(app: Flask) -> None:
 
     app.add_template_filter(lambda d: format_date_ru(d) if d else "", "ru_date")
     app.add_template_filter(relative_due_ru, "relative_due")
+    from tracker.layout import signed_in_menu
+
+    app.add_template_global(signed_in_menu, "signed_in_menu")
 
     @app.template_filter("ru_datetime")
     def ru_datetime(value, tz: str | None = None):

@@ -1,4 +1,4 @@
-"""stamps of whole tables: users and organisations
+"""stamps of whole tables (users, organisations); roadmaps' stamps by status and owner
 
 Revision ID: 0010
 Revises: 0009
@@ -28,7 +28,13 @@ def upgrade():
     )
     # A random stamp for each table, as the application renews them (40 bits, as tracker.db.new_stamp).
     op.bulk_insert(table_stamps, [{'name': name, 'stamp': secrets.randbits(40)} for name in TABLES])
+    with op.batch_alter_table('roadmaps', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_roadmaps_status_owner_stamp', ['status', 'organization_id', 'content_stamp'], unique=False
+        )
 
 
 def downgrade():
+    with op.batch_alter_table('roadmaps', schema=None) as batch_op:
+        batch_op.drop_index('ix_roadmaps_status_owner_stamp')
     op.drop_table('table_stamps')

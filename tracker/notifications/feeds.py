@@ -1,12 +1,16 @@
 """Calendar feeds: their secret links and their contents (personal, per roadmap, one task)."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import current_app, get_template_attribute
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Select, func, select
+from werkzeug.http import generate_etag
 
 from tracker.auth.models import User
 from tracker.extensions import db
@@ -124,17 +128,31 @@ def task_ics(task: Task, activity: Activity, roadmap: Roadmap) -> bytes:
     )
 
 
-def _feed(name: str, rows: Iterable[tuple[Task, Activity, Roadmap]], tz: str, with_alarms: bool) -> bytes:
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """An iCalendar file and its entity tag (clients polling a feed send it back), computed once."""
+
+    body: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, body: bytes) -> Calendar:
+        """Return the calendar of a body."""
+        return cls(body, generate_etag(body))
+
+
+def _feed(name: str, rows: Iterable[tuple[Task, Activity, Roadmap]], tz: str, with_alarms: bool) -> Calendar:
     """Build a feed from (task, activity, roadmap) rows, stamped with the latest change among them."""
     events, stamp = [], _EPOCH
     for task, activity, roadmap in rows:
         events.append(calendar_task(task, activity, roadmap))
         stamp = max(stamp, task.updated_dt)
     kwargs = {} if with_alarms else {"alarm_at": None}
-    return build_feed(name, events, prodid_domain=calendar_domain(), stamp=stamp, tz=tz, **kwargs)
+    body = build_feed(name, events, prodid_domain=calendar_domain(), stamp=stamp, tz=tz, **kwargs)
+    return Calendar.of(body)
 
 
-def personal_feed(user: User) -> bytes:
+def personal_feed(user: User) -> Calendar:
     """Build the feed of the user's open tasks in roadmaps being carried out."""
     query, fingerprint = _FEED_STATEMENTS.get(
         (user.id, user.role, user.organization_id), lambda: _feed_statements(user)
@@ -147,7 +165,7 @@ def personal_feed(user: User) -> bytes:
         *db.session.execute(fingerprint).one(),
     )
 
-    def build() -> bytes:
+    def build() -> Calendar:
         name = get_template_attribute("notifications/calendar.txt", "personal_name")(user)
         return _feed(str(name).strip(), db.session.execute(query), user.organization.timezone, True)
 
@@ -178,10 +196,10 @@ def _feed_statements(user: User) -> tuple[Select, Select]:
 # The statements of a user's feed by what they are built from (building costs more than running them).
 _FEED_STATEMENTS: Memo[tuple[Select, Select]] = Memo(256)
 # Built feeds of this process; the key holds everything the bytes depend on.
-_FEEDS: Memo[bytes] = Memo(256)
+_FEEDS: Memo[Calendar] = Memo(256)
 
 
-def roadmap_feed(roadmap: Roadmap) -> bytes:
+def roadmap_feed(roadmap: Roadmap) -> Calendar:
     """Build the feed of every task of a roadmap, without alarms: it is for watching, not for doing."""
     query = (
         select(Task, Activity, Roadmap)

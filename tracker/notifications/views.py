@@ -44,14 +44,14 @@ def require_login():
     return login_manager.unauthorized()
 
 
-def _calendar(body: bytes, filename: str, download: bool) -> Response:
-    """Answer an iCalendar body; clients polling an unchanged feed get 304 through the ETag."""
-    response = Response(body, mimetype="text/calendar")
+def _calendar(calendar: feeds.Calendar, filename: str, download: bool) -> Response:
+    """Answer an iCalendar file; clients polling an unchanged feed get 304 through the ETag."""
+    response = Response(calendar.body, mimetype="text/calendar")
     disposition = "attachment" if download else "inline"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response.headers["Cache-Control"] = "private, max-age=300"
     response.headers["X-Robots-Tag"] = "noindex"
-    response.add_etag()
+    response.set_etag(calendar.etag)
     return response.make_conditional(request)
 
 
@@ -86,7 +86,7 @@ def task_calendar(task_id: int):
         abort(404)
     roadmap = get_roadmap_or_404(current_user, task.roadmap_id)
     activity = db.session.get(Activity, task.activity_id)
-    return _calendar(feeds.task_ics(task, activity, roadmap), f"task-{task.id}.ics", True)
+    return _calendar(feeds.Calendar.of(feeds.task_ics(task, activity, roadmap)), f"task-{task.id}.ics", True)
 
 
 def regenerate_key():

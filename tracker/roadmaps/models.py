@@ -41,6 +41,8 @@ class Roadmap(db.Model):
     """A roadmap (дорожная карта) owned by a municipal body or a school."""
 
     __tablename__ = "roadmaps"
+    # The state of the roadmaps a page lists is read from this index alone (tracker/stamps.py).
+    __table_args__ = (Index("ix_roadmaps_status_owner_stamp", "status", "organization_id", "content_stamp"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Owner; its subtree decides who sees the roadmap.
