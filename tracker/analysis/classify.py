@@ -167,8 +167,6 @@ class _School:
         "social",
         "risk_year",
         "risk_high",
-        "index_sum",
-        "index_weight",
         "result",
     )
 
@@ -182,35 +180,27 @@ class _School:
         self.social: SocialRow | None = None
         self.risk_year = 0
         self.risk_high: list[str] = []
-        self.index_sum = 0.0
-        self.index_weight = 0
-        self.result: SchoolResult  # set by _base_result before anything reads it
+        self.result: SchoolResult  # set by _base_results before anything reads it
 
 
 class _Rules:
-    """The run's share thresholds as exact integer tests (3 of 10 is exactly 30%)."""
+    """The run's share thresholds as exact integer tests (3 of 10 is exactly 30%), and its fixed wording."""
 
     def __init__(self, settings: Settings) -> None:
         # Through str: Fraction(0.3) would be the binary double just above 0.3, and 3 of 10 not low.
         self.low = Fraction(str(settings.low_share)).as_integer_ratio()
         self.near_low = Fraction(str(settings.risk_low_share_from)).as_integer_ratio()
         self.rise = (Fraction(str(settings.risk_rise_pp)) / 100).as_integer_ratio()
+        # Reasons name procedures tens of thousands of times in a large region: look the words up once.
+        self.labels = {code: (procedure_title(code), fail_label(code)) for code in settings.procedures}
+        self.band = (
+            f"от {_number(settings.risk_low_share_from * 100)} до {_number(settings.low_share * 100)}%"
+        )
 
-    def is_low(self, row: ResultRow) -> bool:
-        """Tell whether low / participants ≥ the low share."""
-        num, den = self.low
-        return row.low * den >= num * row.participants
-
-    def is_near_low(self, row: ResultRow) -> bool:
-        """Tell whether low / participants ≥ the lower bound of the risk band."""
-        num, den = self.near_low
-        return row.low * den >= num * row.participants
-
-    def has_risen(self, now: ResultRow, before: ResultRow) -> bool:
-        """Tell whether the low share rose by at least the risk rise from one year to the next."""
-        num, den = self.rise
-        gap = now.low * before.participants - before.low * now.participants
-        return gap * den >= num * now.participants * before.participants
+    def low_reason(self, row: ResultRow) -> str:
+        """Return «ВПР математика 5 кл.: 38% «2» (2025)» for a row of a counted procedure."""
+        title, label = self.labels[row.procedure]
+        return f"{title}: {_percent(row.low, row.participants)} {label} ({row.year})"
 
 
 def classify(
@@ -222,16 +212,14 @@ def classify(
     """Classify every school met in the inputs for ``settings.year``."""
     rules = _Rules(settings)
     notes: list[str] = []
-    with paused_gc():
+    with paused_gc(long_lived=True):
         schools = _collect(results, social, risk, settings)
         ordered = [schools[code] for code in sorted(schools)]
-        for school in ordered:
-            _base_result(school, settings.procedures, rules)
+        _base_results(ordered, settings.procedures, rules)
         _results_index(ordered, settings, notes)
         threshold = _isbsh_threshold(ordered, settings, notes)
         regression = _context_regression(ordered, settings, notes)
-        for school in ordered:
-            _assign_groups(school, settings, rules, threshold)
+        _assign_groups(ordered, settings, rules, threshold)
     classification = Classification(settings, [s.result for s in ordered], notes, regression, threshold)
     logger.info(
         "Classified %s schools for %s: %s",
@@ -250,59 +238,77 @@ def _collect(
     counted = frozenset(settings.procedures)
     min_participants = settings.min_participants
     schools: dict[str, _School] = {}
+    # A school's rows usually come one after another: the school of the row before is reused without a lookup.
+    code: str | None = None
+    school: _School  # set by the first row, whose code differs from None
     for row in results:
-        if row.year != year and row.year != previous_year:
+        row_year = row.year
+        if row_year != year and row_year != previous_year:
             continue
-        school = schools.get(row.code)
-        if school is None:
-            school = schools[row.code] = _School(row.code)
-        if row.year >= school.name_year and row.name:
-            school.name, school.municipality, school.name_year = row.name, row.municipality, row.year
-        if row.procedure in counted and row.participants >= min_participants:
-            bucket = school.current if row.year == year else school.previous
-            if row.procedure in bucket:
-                raise ValueError(f"duplicate result row: {row.code}, {row.year}, {row.procedure}")
-            bucket[row.procedure] = row
+        if row.code != code:
+            code = row.code
+            school = schools.get(code)
+            if school is None:
+                school = schools[code] = _School(code)
+        if row_year >= school.name_year and row.name:
+            school.name, school.municipality, school.name_year = row.name, row.municipality, row_year
+        procedure = row.procedure
+        if procedure in counted and row.participants >= min_participants:
+            bucket = school.current if row_year == year else school.previous
+            if procedure in bucket:
+                raise ValueError(f"duplicate result row: {row.code}, {row_year}, {procedure}")
+            bucket[procedure] = row
     for row in social:
-        if row.year > year:
+        row_year = row.year
+        if row_year > year:
             continue
-        school = schools.get(row.code)
-        if school is None:
-            school = schools[row.code] = _School(row.code)
-        if school.social is not None and school.social.year == row.year:
-            raise ValueError(f"duplicate social passport row: {row.code}, {row.year}")
-        if school.social is None or row.year > school.social.year:
+        if row.code != code:
+            code = row.code
+            school = schools.get(code)
+            if school is None:
+                school = schools[code] = _School(code)
+        if school.social is not None and school.social.year == row_year:
+            raise ValueError(f"duplicate social passport row: {row.code}, {row_year}")
+        if school.social is None or row_year > school.social.year:
             school.social = row
     for row in risk:
-        if row.year > year:
+        row_year = row.year
+        if row_year > year:
             continue
-        school = schools.get(row.code)
-        if school is None:
-            school = schools[row.code] = _School(row.code)
-        if row.year > school.risk_year:
-            school.risk_year, school.risk_high = row.year, []
-        if row.year == school.risk_year and row.level == RISK_HIGH:
+        if row.code != code:
+            code = row.code
+            school = schools.get(code)
+            if school is None:
+                school = schools[code] = _School(code)
+        if row_year > school.risk_year:
+            school.risk_year, school.risk_high = row_year, []
+        if row_year == school.risk_year and row.level == RISK_HIGH:
             school.risk_high.append(row.factor)
     return schools
 
 
-def _base_result(school: _School, procedures: Sequence[str], rules: _Rules) -> None:
-    """Start the school's result: counted rows, low procedures and ИСБШ."""
-    result = school.result = SchoolResult(school.code, school.name, school.municipality)
-    for bucket, low_list in (
-        (school.previous, result.low_procedures_previous),
-        (school.current, result.low_procedures),
-    ):
-        for code in procedures:
-            row = bucket.get(code)
-            if row is not None:
-                result.counted_rows.append(row)
-                if rules.is_low(row):
-                    low_list.append(code)
-    if school.social is not None and school.social.total > 0:
-        result.isbsh = isbsh(school.social)
-        result.isbsh_year = school.social.year
-    result.high_risk_factors = school.risk_high
+def _base_results(schools: Sequence[_School], procedures: Sequence[str], rules: _Rules) -> None:
+    """Start each school's result: counted rows, low procedures and ИСБШ."""
+    num, den = rules.low
+    for school in schools:
+        result = school.result = SchoolResult(school.code, school.name, school.municipality)
+        counted_rows = result.counted_rows
+        for bucket, low_list in (
+            (school.previous, result.low_procedures_previous),
+            (school.current, result.low_procedures),
+        ):
+            if not bucket:
+                continue
+            for code, row in zip(procedures, map(bucket.get, procedures), strict=True):
+                if row is not None:
+                    counted_rows.append(row)
+                    if row.low * den >= num * row.participants:  # low / participants ≥ the low share
+                        low_list.append(code)
+        social = school.social
+        if social is not None and social.total > 0:
+            result.isbsh = isbsh(social)
+            result.isbsh_year = social.year
+        result.high_risk_factors = school.risk_high
 
 
 def isbsh(row: SocialRow) -> float:
@@ -328,29 +334,39 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def _results_index(schools: Sequence[_School], settings: Settings, notes: list[str]) -> None:
     """Set each school's participant-weighted mean z of success over the counted procedures of Y."""
-    by_procedure: dict[str, list[tuple[_School, float, int]]] = {code: [] for code in settings.procedures}
-    for school in schools:
-        for code, row in school.current.items():
-            by_procedure[code].append(
-                (school, (row.participants - row.low) / row.participants, row.participants)
-            )
-    for code, entries in by_procedure.items():
-        if not entries:
+    # A procedure at a time over all schools: a school without it adds an exact 0.0 and 0, which leaves its
+    # sums as they were (they start at 0.0, so they are never −0.0), and the others add their terms in the
+    # procedures' order as ever.
+    index_sums = [0.0] * len(schools)
+    index_weights = [0] * len(schools)
+    currents = [school.current for school in schools]
+    for code in dict.fromkeys(settings.procedures):
+        rows = [current.get(code) for current in currents]
+        shares = [(row.participants - row.low) / row.participants for row in rows if row is not None]
+        if not shares:
             continue
-        mean = sum(s for _, s, _ in entries) / len(entries)
-        std = math.sqrt(sum((s - mean) ** 2 for _, s, _ in entries) / len(entries))
-        if std == 0 and len(entries) > 1:
+        mean = sum(shares) / len(shares)
+        std = math.sqrt(sum([(s - mean) ** 2 for s in shares]) / len(shares))
+        if std == 0 and len(shares) > 1:
             notes.append(
                 f"«{procedure_title(code)}»: у всех школ одинаковая доля успешных участников, "
                 "процедура не влияет на индекс результатов"
             )
-        for school, s, participants in entries:
-            z = (s - mean) / std if std > 0 else 0.0
-            school.index_sum += participants * z
-            school.index_weight += participants
-    for school in schools:
-        if school.index_weight:
-            school.result.results_index = school.index_sum / school.index_weight
+        if std > 0:
+            terms = [
+                0.0
+                if row is None
+                else row.participants * (((row.participants - row.low) / row.participants - mean) / std)
+                for row in rows
+            ]
+        else:
+            terms = [0.0 if row is None else row.participants * 0.0 for row in rows]
+        index_sums = list(map(operator.add, index_sums, terms))
+        weights = [0 if row is None else row.participants for row in rows]
+        index_weights = list(map(operator.add, index_weights, weights))
+    for school, index_sum, index_weight in zip(schools, index_sums, index_weights, strict=True):
+        if index_weight:
+            school.result.results_index = index_sum / index_weight
 
 
 def _isbsh_threshold(schools: Sequence[_School], settings: Settings, notes: list[str]) -> float | None:
@@ -403,85 +419,101 @@ def _context_regression(
     return regression
 
 
-def _assign_groups(school: _School, settings: Settings, rules: _Rules, threshold: float | None) -> None:
-    """Decide the school's groups and write their reasons."""
-    result = school.result
-    reasons: dict[str, list[str]] = {}
+def _assign_groups(
+    schools: Sequence[_School], settings: Settings, rules: _Rules, threshold: float | None
+) -> None:
+    """Decide each school's groups and write their reasons."""
+    same = settings.two_year == "same"
+    reliable_participants = settings.reliable_participants
+    context = settings.context_threshold
+    percentile_text = ""  # the end of the ШНСУ reason, the same for every school
+    if threshold is not None:
+        percentile_text = (
+            f" — не выше {_number(settings.quantile)}-го процентиля по школам ({_number(threshold)})"
+        )
+    for school in schools:
+        result = school.result
+        reasons: dict[str, list[str]] = {}
 
-    low_now = result.low_procedures
-    if settings.two_year == "same":
-        supporting = [code for code in result.low_procedures_previous if code in low_now]
-    else:
-        supporting = result.low_procedures_previous if low_now else []
-    if len(low_now) >= 2 or supporting:
-        basis = [school.current[code] for code in low_now] + [school.previous[code] for code in supporting]
-        reasons[SHNOR] = [_low_reason(row) for row in basis]
-        reliable = all(row.participants >= settings.reliable_participants for row in basis)
-        result.confidence = RELIABLE if reliable else FEW_DATA
+        low_now = result.low_procedures
+        if same:
+            supporting = [code for code in result.low_procedures_previous if code in low_now]
+        else:
+            supporting = result.low_procedures_previous if low_now else []
+        if len(low_now) >= 2 or supporting:
+            basis = [school.current[code] for code in low_now] + [
+                school.previous[code] for code in supporting
+            ]
+            reasons[SHNOR] = [rules.low_reason(row) for row in basis]
+            reliable = all(row.participants >= reliable_participants for row in basis)
+            result.confidence = RELIABLE if reliable else FEW_DATA
 
-    is_shnsu = threshold is not None and result.isbsh is not None and result.isbsh <= threshold
-    if is_shnsu:
-        data_year = "" if result.isbsh_year == settings.year else f" (данные {result.isbsh_year} г.)"
-        reasons[SHNSU] = [
-            f"ИСБШ {_number(result.isbsh)}{data_year} — не выше {_number(settings.quantile)}-го процентиля "
-            f"по школам ({_number(threshold)})"
-        ]
+        value = result.isbsh
+        is_shnsu = threshold is not None and value is not None and value <= threshold
+        if is_shnsu:
+            data_year = "" if result.isbsh_year == settings.year else f" (данные {result.isbsh_year} г.)"
+            reasons[SHNSU] = [f"ИСБШ {_number(value)}{data_year}{percentile_text}"]
 
-    if SHNOR not in reasons:
-        risk = _risk_reasons(school, settings, rules, is_shnsu)
-        if risk:
-            reasons[RISK] = risk
+        if SHNOR not in reasons:
+            risk = _risk_reasons(school, settings, rules, is_shnsu)
+            if risk:
+                reasons[RISK] = risk
 
-    r = result.residual
-    if r is not None and r <= -settings.context_threshold:
-        reasons[LOW_CONTEXT] = [
-            f"результаты ниже ожидаемых при таком ИСБШ: стандартизированный остаток {_signed(r)}"
-        ]
-    if r is not None and is_shnsu and r >= settings.context_threshold and SHNOR not in reasons:
-        reasons[RESILIENT] = [
-            f"ШНСУ с результатами выше ожидаемых: стандартизированный остаток {_signed(r)} — "
-            "кандидат в школы-наставники"
-        ]
+        r = result.residual
+        if r is not None and r <= -context:
+            reasons[LOW_CONTEXT] = [
+                f"результаты ниже ожидаемых при таком ИСБШ: стандартизированный остаток {_signed(r)}"
+            ]
+        if r is not None and is_shnsu and r >= context and SHNOR not in reasons:
+            reasons[RESILIENT] = [
+                f"ШНСУ с результатами выше ожидаемых: стандартизированный остаток {_signed(r)} — "
+                "кандидат в школы-наставники"
+            ]
 
-    result.groups = [group for group in GROUPS if group in reasons]
-    result.reasons_by_group = reasons
+        # Reasons are added in GROUPS order, so their keys are the groups in that order.
+        result.groups = list(reasons)
+        result.reasons_by_group = reasons
 
 
 def _risk_reasons(school: _School, settings: Settings, rules: _Rules, is_shnsu: bool) -> list[str]:
     """Return the reasons a school not in ШНОР is in the risk zone (none when it is not)."""
     result = school.result
+    current, previous = school.current, school.previous
+    procedures = settings.procedures
+    low_now = result.low_procedures
     reasons: list[str] = []
-    if len(result.low_procedures) == 1:
-        row = school.current[result.low_procedures[0]]
-        reasons.append(f"{_low_reason(row)} — низкий результат по одной процедуре")
-    band = f"от {_number(settings.risk_low_share_from * 100)} до {_number(settings.low_share * 100)}%"
-    for code in settings.procedures:
-        row = school.current.get(code)
-        if row is not None and code not in result.low_procedures and rules.is_near_low(row):
-            reasons.append(f"{_low_reason(row)} — {band}")
+    if len(low_now) == 1:
+        reasons.append(f"{rules.low_reason(current[low_now[0]])} — низкий результат по одной процедуре")
+    if current:
+        num, den = rules.near_low
+        for code, row in zip(procedures, map(current.get, procedures), strict=True):
+            if row is not None and code not in low_now and row.low * den >= num * row.participants:
+                reasons.append(f"{rules.low_reason(row)} — {rules.band}")
     if is_shnsu:
         reasons.append("школа в неблагоприятных социальных условиях (ШНСУ)")
-    for code in settings.procedures:
-        now, before = school.current.get(code), school.previous.get(code)
-        if now is not None and before is not None and rules.has_risen(now, before):
+    if current and previous:
+        num, den = rules.rise
+        for code, now, before in zip(
+            procedures, map(current.get, procedures), map(previous.get, procedures), strict=True
+        ):
+            if now is None or before is None:
+                continue
+            # The rise of the low share by at least the risk rise, in integers like the low test.
             gap = now.low * before.participants - before.low * now.participants
-            rise_tenths = 1000 * gap // (now.participants * before.participants)
-            reasons.append(
-                f"{procedure_title(code)}: {fail_label(code)} — рост на {_tenths(rise_tenths)} п.п., "
-                f"с {_percent(before.low, before.participants)} ({before.year}) "
-                f"до {_percent(now.low, now.participants)} ({now.year})"
-            )
+            if gap * den >= num * now.participants * before.participants:
+                title, label = rules.labels[code]
+                rise_tenths = 1000 * gap // (now.participants * before.participants)
+                reasons.append(
+                    f"{title}: {label} — рост на {_tenths(rise_tenths)} п.п., "
+                    f"с {_percent(before.low, before.participants)} ({before.year}) "
+                    f"до {_percent(now.low, now.participants)} ({now.year})"
+                )
     if len(result.high_risk_factors) >= settings.high_risk_factors:
         reasons.append(
             f"факторов риска на уровне «высокий» ({school.risk_year} г.): {len(result.high_risk_factors)} — "
             + "; ".join(result.high_risk_factors)
         )
     return reasons
-
-
-def _low_reason(row: ResultRow) -> str:
-    share = _percent(row.low, row.participants)
-    return f"{procedure_title(row.procedure)}: {share} {fail_label(row.procedure)} ({row.year})"
 
 
 def _percent(count: int, of: int) -> str:

@@ -3,7 +3,15 @@
 Every loader reads the whole file, collects every problem it finds (up to ``MAX_ERRORS``) as a
 ``RowError`` naming the file, row and column in Russian, and raises one ``DataFileError`` at the end, so a
 bad file is never half-imported. Rows are streamed: CSV through ``csv.reader`` over the open file, XLSX
-through openpyxl's read-only mode; only the parsed rows and the keys needed to spot duplicates are kept.
+through openpyxl's read-only mode; only the current chunk of ``CHUNK_ROWS`` rows, the parsed rows and the
+keys needed to spot duplicates are kept.
+
+A region's files have hundreds of thousands of rows, nearly always all good, so each chunk is first
+taken column by column: the distinct cells of a column are parsed once, and the loader's checks (counts
+within participants, repeated rows) and the building of its rows run over whole columns through built-ins
+(map, zip, dict) instead of Python code per row. A chunk with anything out of the ordinary — a bad cell,
+an empty code or a blank row, a count above participants, a repeated row — is read again row by row,
+which records its errors in row order, so the errors are exactly those of a row-by-row reading.
 
 Headers are matched after normalisation (case, «ё» and punctuation ignored) against the spec's Russian
 names and English aliases. Columns nobody asked for (say «% качества») are ignored, because real exports
@@ -18,6 +26,7 @@ import csv
 import gc
 import io
 import logging
+import operator
 import os
 import re
 import warnings
@@ -26,6 +35,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO, NoReturn
 
@@ -37,6 +47,9 @@ from tracker.analysis.procedures import match_procedure, normalise_name, procedu
 logger = logging.getLogger(__name__)
 
 MAX_ERRORS = 100
+# Rows are read this many at a time; a chunk without a problem is parsed and checked column by column.
+# Small enough for a chunk's cells to stay in the processor's cache: 8,192 rows read a third slower.
+CHUNK_ROWS = 1024
 # The header may sit under a title block («Результаты ВПР, 2025 год»); look this many non-empty rows down.
 HEADER_SEARCH_ROWS = 10
 
@@ -46,7 +59,9 @@ RISK_HIGH = "высокий"
 RISK_LEVELS = (RISK_LOW, RISK_MEDIUM, RISK_HIGH)
 
 Source = str | os.PathLike[str] | BinaryIO
-Row = tuple[int, Sequence[object]]
+Cells = Sequence[object]  # one row of a table as read
+_TakeChunk = Callable[[Sequence[int], list[list]], bool]
+_TakeRow = Callable[[int, list], None]
 
 
 # Rows are plain mutable slotted dataclasses: frozen ones cost a few times more to build, and a large
@@ -130,8 +145,11 @@ class DataFileError(Exception):
 
 
 @contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many long-lived, acyclic objects."""
+def paused_gc(*, long_lived: bool = False) -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many acyclic objects.
+
+    With ``long_lived`` the objects built (rows, results) join the collector's oldest generation at once.
+    """
     # Each collection of the oldest generation walks every live row; with hundreds of thousands of
     # rows being built that doubles the run time, and rows form no cycles for it to find.
     was_enabled = gc.isenabled()
@@ -140,6 +158,13 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            # The first young collection after the pause would walk every object built during it only to
+            # find them all alive (a tenth of a second for a region's rows). freeze() then unfreeze() moves
+            # every tracked object to the oldest generation without walking any. Not done while the
+            # application keeps objects frozen (say before forking workers): unfreeze() would release them.
+            if long_lived and not gc.get_freeze_count():
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
@@ -282,6 +307,23 @@ def _level(value: object) -> str:
     return level
 
 
+class _Parsed(dict):
+    """``parse(cell)`` by cell, each cell parsed the first time it is looked up.
+
+    A cell that fails to parse is not kept: its ``_BadValue`` is raised again each time.
+    """
+
+    __slots__ = ("parse",)
+
+    def __init__(self, parse: Callable[[object], object]) -> None:
+        super().__init__()
+        self.parse = parse
+
+    def __missing__(self, cell: object) -> object:
+        value = self[cell] = self.parse(cell)
+        return value
+
+
 @dataclass(frozen=True, slots=True)
 class _Column:
     field: str
@@ -368,58 +410,109 @@ class _Errors:
 class _Records:
     """The parsed data rows of one file: (row number, values in column order), cell errors recorded."""
 
-    def __init__(self, table: Iterator[Row], columns: Sequence[_Column], errors: _Errors) -> None:
+    def __init__(self, table: Iterator[Cells], columns: Sequence[_Column], errors: _Errors) -> None:
         self.errors = errors
-        index, self.header = _read_header(table, columns, errors)
+        index, self.header, header_row = _read_header(table, columns, errors)
         self._table = table
+        self._first_row = header_row + 1
         # An absent optional column reads cell 0 through a parser that ignores it.
         self._plan = [(index.get(c.field, 0), c.parse if c.field in index else _absent) for c in columns]
         self._columns = [self.header.get(c.field) for c in columns]
         self._width = max(index.values()) + 1
         self._code_index = index["code"]
+        # Columns repeat their values row after row (codes, years, procedure names, small counts): each
+        # distinct cell is parsed once per column. A cell that fails to parse is not kept: its row is told.
+        # Optional columns the file lacks at the end of the list (the grade counts and the mean of a results
+        # file that has only the low count) are not looked up at all: their None values are appended.
+        present = len(self._plan)
+        while present > 1 and self._plan[present - 1][1] is _absent:
+            present -= 1
+        self._absent_count = len(self._plan) - present
+        self._steps = [(i, parse, _Parsed(parse)) for i, parse in self._plan[:present]]
 
     def column(self, field: str) -> str | None:
         """Return the header of a field as written in the file (None when the column is absent)."""
         return self.header.get(field)
 
-    def __iter__(self) -> Iterator[tuple[int, list[object]]]:
-        """Yield the rows whose every cell parsed; skip blank rows; stop once the error cap is reached."""
-        errors = self.errors
-        plan, width = self._plan, self._width
-        # Columns repeat their values row after row (codes, years, procedure names, small counts): each
-        # distinct cell is parsed once per column. A cell that fails to parse is not kept: its row is told.
-        # Optional columns the file lacks at the end of the list (the grade counts and the mean of a results
-        # file that has only the low count) are not looked up at all: their None values are appended.
-        present = len(plan)
-        while present > 1 and plan[present - 1][1] is _absent:
-            present -= 1
-        absent_tail = [None] * (len(plan) - present)
-        steps = [(i, parse, {}) for i, parse in plan[:present]]
-        rownum = 0
-        try:
-            for rownum, cells in self._table:  # noqa: B007 - rownum names the row a read error is in
-                if errors.items and errors.full:
-                    errors.truncated = True
+    def load(self, take_chunk: _TakeChunk, take_row: _TakeRow) -> None:
+        """Read the data rows a chunk at a time: by column through ``take_chunk``, else through ``take_row``.
+
+        ``take_chunk`` gets the row numbers and the values of a chunk, parsed column by column, when every
+        cell parsed and every code is filled in; it returns False, having changed nothing, when the loader's
+        own checks (counts, repeated rows) find a problem. Then, and for a chunk with a bad cell, a blank
+        row or an empty code, ``take_row`` gets (row number, values in column order) for each row whose
+        cells all parsed, the others being reported, in row order. Reading stops at the error cap.
+        """
+        errors, table = self.errors, self._table
+        start = self._first_row  # the number of the next row to read
+        last = 0  # the last data row read, to name the row a read error is in
+        while True:
+            chunk: list[Cells] = []
+            failure = None
+            try:
+                # extend keeps the rows read before a read error: they are checked before it is reported.
+                chunk.extend(islice(table, CHUNK_ROWS))
+            except UnicodeDecodeError:
+                failure = "не удалось прочитать текст: сохраните файл в кодировке UTF-8 или Windows-1251"
+            except csv.Error as exc:
+                failure = f"ошибка формата CSV ({exc})"
+            if chunk:
+                rownums = range(start, start + len(chunk))
+                start, last = rownums.stop, rownums[-1]
+                # At the error cap the row by row reading marks the errors truncated and stops.
+                columns = None if errors.full else self._parse_columns(chunk)
+                if columns is None or not take_chunk(rownums, columns):
+                    for rownum, values in self._rows(rownums, chunk):
+                        take_row(rownum, values)
+                # Past the cap nothing but the truncated flag can change: the row by row reading stops here.
+                if errors.truncated:
                     return
-                if len(cells) < width:
-                    cells = [*cells, *[None] * (width - len(cells))]
-                try:
-                    values = [
-                        seen[cell] if (cell := cells[i]) in seen else seen.setdefault(cell, parse(cell))
-                        for i, parse, seen in steps
-                    ]
-                    values += absent_tail
-                except _BadValue:
-                    values = None
-                if values is None or not values[0]:
-                    self._report(rownum, cells)
-                    continue
-                yield rownum, values
-        except UnicodeDecodeError:
-            message = "не удалось прочитать текст: сохраните файл в кодировке UTF-8 или Windows-1251"
-            errors.add(rownum + 1, None, message)
-        except csv.Error as exc:
-            errors.add(rownum + 1, None, f"ошибка формата CSV ({exc})")
+            if failure is not None:
+                errors.add(last + 1, None, failure)
+                return
+            if len(chunk) < CHUNK_ROWS:
+                return
+
+    def _parse_columns(self, cells: Sequence[Cells]) -> list[list[object]] | None:
+        """Return a chunk's parsed values column by column, or None if a cell is bad or a code empty."""
+        width, count = self._width, len(cells)
+        if min(map(len, cells)) < width:  # cells missing at the end read as empty, as row by row
+            filler = (None,) * width
+            cells = [row if len(row) >= width else (*row, *filler[len(row) :]) for row in cells]
+        transposed = list(zip(*cells, strict=False))
+        columns: list[list[object]] = []
+        for i, parse, seen in self._steps:
+            if parse is _absent:
+                columns.append([None] * count)
+                continue
+            try:
+                columns.append(list(map(seen.__getitem__, transposed[i])))
+            except _BadValue:
+                return None
+        if not all(columns[0]):
+            return None
+        columns += [[None] * count for _ in range(self._absent_count)]
+        return columns
+
+    def _rows(self, rownums: range, chunk: Sequence[Cells]) -> Iterator[tuple[int, list[object]]]:
+        """Yield the rows of a chunk whose every cell parsed; report the others; stop at the error cap."""
+        errors, width, steps = self.errors, self._width, self._steps
+        absent_tail = [None] * self._absent_count
+        for rownum, cells in zip(rownums, chunk, strict=True):
+            if errors.items and errors.full:
+                errors.truncated = True
+                return
+            if len(cells) < width:
+                cells = [*cells, *[None] * (width - len(cells))]
+            try:
+                values = [seen[cells[i]] for i, _, seen in steps]
+                values += absent_tail
+            except _BadValue:
+                values = None
+            if values is None or not values[0]:
+                self._report(rownum, cells)
+                continue
+            yield rownum, values
 
     def _report(self, rownum: int, cells: Sequence[object]) -> None:
         """Report every bad cell of a row that failed to parse, or its empty code; skip blank rows."""
@@ -438,7 +531,7 @@ class _Records:
 def _records(source: Source, filename: str | None, columns: Sequence[_Column]) -> Iterator[_Records]:
     """Open a source and yield its parsed records; raise DataFileError at the end if anything was wrong."""
     errors = _Errors(_display_name(source, filename))
-    with paused_gc(), _open_table(source, errors) as table:
+    with paused_gc(long_lived=True), _open_table(source, errors) as table:
         yield _Records(table, columns, errors)
     errors.raise_if_any()
 
@@ -451,27 +544,78 @@ def load_results(
     seen: dict[tuple[object, ...], int] = {}
     with _records(source, filename, RESULT_COLUMNS) as records:
         errors = records.errors
-        for rownum, values in records:
+        no_municipality = records.column("municipality") is None
+        codes = _Parsed(procedure_code)  # a plain dict beats lru_cache's bookkeeping on every row
+
+        def take_chunk(rownums: Sequence[int], columns: list[list]) -> bool:
+            code, name, municipality, year, proc_name, participants, low, g3, g4, g5, mean = columns
+            if strict_procedures and not all(map(match_procedure, set(proc_name))):
+                return False
+            counted = low
+            for grades in (g3, g4, g5):
+                if grades.count(None) != len(grades):
+                    counted = list(map(operator.add, counted, [n or 0 for n in grades]))
+            if any(map(operator.gt, counted, participants)):
+                return False
+            proc = list(map(codes.__getitem__, proc_name))
+            if not _first_rows(seen, list(zip(code, year, proc, strict=True)), rownums):
+                return False
+            if no_municipality:
+                municipality = [""] * len(rownums)
+            rows.extend(
+                map(
+                    ResultRow,
+                    code,
+                    name,
+                    municipality,
+                    year,
+                    proc,
+                    proc_name,
+                    participants,
+                    low,
+                    g3,
+                    g4,
+                    g5,
+                    mean,
+                )
+            )
+            return True
+
+        def take_row(rownum: int, values: list) -> None:
             code, name, municipality, year, proc_name, participants, low, g3, g4, g5, mean = values
             if strict_procedures and match_procedure(proc_name) is None:
                 errors.add(rownum, records.column("procedure"), f"неизвестная процедура «{proc_name}»")
-                continue
+                return
             counted = low + (g3 or 0) + (g4 or 0) + (g5 or 0)
             if counted > participants:
                 _report_counts(records, rownum, participants, low=low, grade3=g3, grade4=g4, grade5=g5)
-                continue
+                return
             proc = procedure_code(proc_name)
             first = seen.setdefault((code, year, proc), rownum)
             if first != rownum:
                 errors.add(rownum, None, f"повтор строки {first}: школа {code}, {year} год, «{proc_name}»")
-                continue
+                return
             rows.append(
                 ResultRow(
                     code, name, municipality or "", year, proc, proc_name, participants, low, g3, g4, g5, mean
                 )
             )
+
+        records.load(take_chunk, take_row)
     logger.info("Loaded %s result rows from %s", len(rows), records.errors.file)
     return rows
+
+
+def _first_rows(seen: dict[tuple[object, ...], int], keys: list[tuple], rownums: Sequence[int]) -> bool:
+    """Record the row number of each key of a chunk; change nothing and return False if a key repeats."""
+    firsts = list(map(seen.setdefault, keys, rownums))
+    if firsts == list(rownums):
+        return True
+    # Undo: the keys this chunk added are those whose first row is their own row.
+    for key, first, rownum in zip(keys, firsts, rownums, strict=True):
+        if first == rownum:
+            del seen[key]
+    return False
 
 
 def _report_counts(records: _Records, rownum: int, participants: int, **counts: int | None) -> None:
@@ -491,7 +635,21 @@ def load_social(source: Source, *, filename: str | None = None) -> list[SocialRo
     seen: dict[tuple[object, ...], int] = {}
     with _records(source, filename, SOCIAL_COLUMNS) as records:
         errors = records.errors
-        for rownum, values in records:
+
+        def take_chunk(rownums: Sequence[int], columns: list[list]) -> bool:
+            code, year, total, *parts = columns
+            for part in parts:
+                if None not in part:
+                    if any(map(operator.gt, part, total)):
+                        return False
+                elif any(n is not None and n > of for n, of in zip(part, total, strict=True)):
+                    return False
+            if not _first_rows(seen, list(zip(code, year, strict=True)), rownums):
+                return False
+            rows.extend(map(SocialRow, code, year, total, *parts))
+            return True
+
+        def take_row(rownum: int, values: list) -> None:
             code, year, total, *parts = values
             bad = len(errors.items)
             for column, value in zip(SOCIAL_COLUMNS[3:], parts, strict=True):
@@ -499,12 +657,14 @@ def load_social(source: Source, *, filename: str | None = None) -> list[SocialRo
                     message = f"доля больше 1: {value} из {total} обучающихся"
                     errors.add(rownum, records.column(column.field), message)
             if len(errors.items) != bad:
-                continue
+                return
             first = seen.setdefault((code, year), rownum)
             if first != rownum:
                 errors.add(rownum, None, f"повтор строки {first}: школа {code}, {year} год")
-                continue
+                return
             rows.append(SocialRow(code, year, total, *parts))
+
+        records.load(take_chunk, take_row)
     logger.info("Loaded %s social passport rows from %s", len(rows), records.errors.file)
     return rows
 
@@ -514,15 +674,27 @@ def load_risk(source: Source, *, filename: str | None = None) -> list[RiskRow]:
     rows: list[RiskRow] = []
     seen: dict[tuple[object, ...], int] = {}
     with _records(source, filename, RISK_COLUMNS) as records:
-        for rownum, values in records:
+        normalised = _Parsed(_normalised)
+
+        def take_chunk(rownums: Sequence[int], columns: list[list]) -> bool:
+            code, year, factor, level = columns
+            keys = list(zip(code, year, map(normalised.__getitem__, factor), strict=True))
+            if not _first_rows(seen, keys, rownums):
+                return False
+            rows.extend(map(RiskRow, code, year, factor, level))
+            return True
+
+        def take_row(rownum: int, values: list) -> None:
             code, year, factor, level = values
             first = seen.setdefault((code, year, _normalised(factor)), rownum)
             if first != rownum:
                 records.errors.add(
                     rownum, None, f"повтор строки {first}: школа {code}, {year} год, «{factor}»"
                 )
-                continue
+                return
             rows.append(RiskRow(code, year, factor, level))
+
+        records.load(take_chunk, take_row)
     logger.info("Loaded %s risk profile rows from %s", len(rows), records.errors.file)
     return rows
 
@@ -536,8 +708,8 @@ def _display_name(source: Source, filename: str | None) -> str:
 
 
 @contextmanager
-def _open_table(source: Source, errors: _Errors) -> Iterator[Iterator[Row]]:
-    """Open a CSV or XLSX source and yield its rows as (spreadsheet row number, cells)."""
+def _open_table(source: Source, errors: _Errors) -> Iterator[Iterator[Cells]]:
+    """Open a CSV or XLSX source and yield an iterator of its rows, from the first one."""
     with ExitStack() as stack:
         if isinstance(source, str | os.PathLike):
             try:
@@ -560,7 +732,7 @@ def _open_table(source: Source, errors: _Errors) -> Iterator[Iterator[Row]]:
             yield _csv_rows(stream, stack)
 
 
-def _xlsx_rows(stream: BinaryIO, stack: ExitStack, errors: _Errors) -> Iterator[Row]:
+def _xlsx_rows(stream: BinaryIO, stack: ExitStack, errors: _Errors) -> Iterator[Cells]:
     try:
         # openpyxl warns about workbook features it skips (data validation, conditional formats);
         # none of them matter for reading values.
@@ -574,7 +746,7 @@ def _xlsx_rows(stream: BinaryIO, stack: ExitStack, errors: _Errors) -> Iterator[
     sheet = workbook.worksheets[0]
     # Some generators write a wrong sheet size; without this read-only mode would cut rows off.
     sheet.reset_dimensions()
-    return enumerate(map(_no_booleans, sheet.iter_rows(values_only=True)), 1)
+    return map(_no_booleans, sheet.iter_rows(values_only=True))
 
 
 def _no_booleans(cells: tuple) -> tuple:
@@ -584,7 +756,7 @@ def _no_booleans(cells: tuple) -> tuple:
     return cells
 
 
-def _csv_rows(stream: BinaryIO, stack: ExitStack) -> Iterator[Row]:
+def _csv_rows(stream: BinaryIO, stack: ExitStack) -> Iterator[Cells]:
     sample = stream.read(65536)
     stream.seek(-len(sample), io.SEEK_CUR)
     encoding = _detect_encoding(sample)
@@ -592,7 +764,7 @@ def _csv_rows(stream: BinaryIO, stack: ExitStack) -> Iterator[Row]:
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     # Detach rather than close: a stream passed in by the caller (an upload) stays the caller's.
     stack.callback(text.detach)
-    return enumerate(csv.reader(text, delimiter=delimiter), 1)
+    return csv.reader(text, delimiter=delimiter)
 
 
 def _detect_encoding(sample: bytes) -> str:
@@ -617,9 +789,12 @@ def _detect_delimiter(sample: str) -> str:
 
 
 def _read_header(
-    table: Iterator[Row], columns: Sequence[_Column], errors: _Errors
-) -> tuple[dict[str, int], dict[str, str]]:
-    """Find the header row; return the column index and the header as written, for each known field."""
+    table: Iterator[Cells], columns: Sequence[_Column], errors: _Errors
+) -> tuple[dict[str, int], dict[str, str], int]:
+    """Find the header row; return the column index and the header as written, and the header row number.
+
+    The table is left at the row after the header.
+    """
     try:
         rownum, found = _find_header(table, _alias_map(columns))
     except (UnicodeDecodeError, csv.Error):
@@ -638,16 +813,16 @@ def _read_header(
         if column.required and column.field not in index:
             errors.add(rownum, column.header, "нет обязательного столбца")
     errors.raise_if_any()
-    return index, header
+    return index, header, rownum
 
 
 def _find_header(
-    table: Iterator[Row], aliases: dict[str, str]
+    table: Iterator[Cells], aliases: dict[str, str]
 ) -> tuple[int | None, list[tuple[int, str, str]]]:
     """Return the header row number and its known columns, or the first non-empty row and nothing."""
     first_row: int | None = None
     looked = 0
-    for rownum, cells in table:
+    for rownum, cells in enumerate(table, 1):
         if _is_blank(cells):
             continue
         first_row = first_row or rownum
