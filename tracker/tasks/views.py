@@ -5,7 +5,7 @@ from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import lazyload, load_only
 
 from tracker import stamps
@@ -595,22 +595,26 @@ def overview():
     A region holds dozens of municipalities: it shows one line each, and a municipality's detail on demand.
     """
     today = _today()
-    working = visible_roadmaps(current_user).where(Roadmap.status.in_(WORKING_ROADMAP_STATUSES))
-    visible = visible_organizations(current_user)
     selected = request.args.get("municipality", type=db_int)
     # The figures are counted from these alone: the roadmaps in their state (their stamps cover their tasks
     # and titles), the organisations, the day and the municipality asked for.
     scope = user_scope(current_user)
     figures_from = stamps.state_of(
-        ("overview", scope), lambda: [(working, Roadmap.content_stamp), stamps.whole(Organization)]
+        ("overview", scope),
+        lambda: [(_working_roadmaps(), Roadmap.content_stamp), stamps.whole(Organization)],
     )
     key = (scope, today, selected, figures_from)
-    body = _OVERVIEWS.get(key, lambda: _overview_body(working, visible, today, selected))
+    body = _OVERVIEWS.get(key, lambda: _overview_body(today, selected))
     return send_page("tasks/overview.html", body, selected=selected)
 
 
-def _overview_body(working, visible, today: date, selected: int | None) -> Kept:
+def _working_roadmaps() -> Select:
+    return visible_roadmaps(current_user).where(Roadmap.status.in_(WORKING_ROADMAP_STATUSES))
+
+
+def _overview_body(today: date, selected: int | None) -> Kept:
     """Count and render the overview's figures: a line per municipality, or a municipality's detail."""
+    working, visible = _working_roadmaps(), visible_organizations(current_user)
     listed = db.session.execute(
         working.with_only_columns(
             Roadmap.id, Roadmap.organization_id, Roadmap.tasks_version, Roadmap.content_stamp
