@@ -71,10 +71,10 @@ def _before_flush(session: Session, _context, _instances) -> None:
             if type(obj) in WHOLE:
                 tables.add(WHOLE[type(obj)])
     if tables:
-        _renew_tables(session.connection(), tables)
+        renew_tables(session.connection(), tables)
 
 
-def _renew_tables(connection: Connection, tables: set[str]) -> None:
+def renew_tables(connection: Connection, tables: set[str]) -> None:
     """Give the tables new stamps, inserting the row of a table that has none yet."""
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     for name in sorted(tables):
@@ -139,7 +139,7 @@ def _bulk_statement(state) -> None:
         if stamped is not None and state.is_update:
             state.statement = state.statement.values({stamped[0]: new_stamp()})
         if mapper.class_ in WHOLE:
-            _renew_tables(state.session.connection(), {WHOLE[mapper.class_]})
+            renew_tables(state.session.connection(), {WHOLE[mapper.class_]})
         if stamped is not None:
             return
 

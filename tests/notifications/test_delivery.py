@@ -12,6 +12,7 @@ from tests.fixtures.notifications import at, sweep_between, sweep_ok
 from tracker.extensions import db
 from tracker.notifications import jobs
 from tracker.notifications import operations as ops
+from tracker.notifications.email import Mailer
 from tracker.notifications.models import MessageStatus, OutboxMessage
 from tracker.tasks.models import TaskStatus
 
@@ -100,44 +101,69 @@ def test_smtp_down_longer_than_the_grace_period_still_delivers_once(smtp_server,
 def test_pass_killed_between_send_and_mark_never_resends(
     smtp_server, busy_morning, monkeypatch, login_as, remind_world
 ):
+    monkeypatch.setattr(jobs, "SEND_BATCH", 2)
     real_mark_sent = ops.mark_sent
     calls = []
 
     def mark_sent_then_die(ids, now):
         calls.append(ids)
-        if len(calls) == 3:
+        if len(calls) == 2:
             raise Killed
         real_mark_sent(ids, now)
 
     monkeypatch.setattr(ops, "mark_sent", mark_sent_then_die)
     with pytest.raises(Killed):
         sweep(NINE + timedelta(minutes=1))
-    # The process died: whatever it had not committed is gone.
+    # The process died after the second batch of two was sent: whatever it had not committed is gone.
     db.session.rollback()
-    assert len(smtp_server.raw) == 3
+    assert len(smtp_server.raw) == 4
     monkeypatch.setattr(ops, "mark_sent", real_mark_sent)
 
     sweep_ok(NINE + timedelta(minutes=2))
     sweep_ok(NINE + timedelta(minutes=3))
-    assert statuses() == {"sent": 5, "sending": 1}
+    assert statuses() == {"sent": 4, "sending": 2}
     sweep_ok(NINE + timedelta(minutes=30))
-    assert statuses() == {"sent": 5, "uncertain": 1}
-    # Every e-mail arrived exactly once, the one in flight included; nothing is repeated later either.
+    assert statuses() == {"sent": 4, "uncertain": 2}
+    # Every e-mail arrived exactly once, those of the stopped batch included; nothing is repeated later.
     sweep_between(NINE + timedelta(hours=1), NINE + timedelta(hours=10), timedelta(hours=1))
     assert len(smtp_server.raw) == 6
     assert len(set(delivered_keys(smtp_server))) == 6
 
-    # Administrators see the uncertain one and can confirm it.
+    # Administrators see the uncertain ones and can confirm them.
     admin = login_as("admin", remind_world["orgs"]["region"])
     page = admin.get("/notifications/outbox")
     assert page.status_code == 200
     assert "неизвестно, дошло ли" in page.text
     uncertain = db.session.execute(
-        select(OutboxMessage).where(OutboxMessage.status == MessageStatus.uncertain)
-    ).scalar_one()
-    response = admin.post(f"/notifications/outbox/{uncertain.id}/confirm", page="/notifications/outbox")
-    assert response.status_code == 302
+        select(OutboxMessage.id).where(OutboxMessage.status == MessageStatus.uncertain)
+    ).scalars()
+    for row_id in uncertain.all():
+        response = admin.post(f"/notifications/outbox/{row_id}/confirm", page="/notifications/outbox")
+        assert response.status_code == 302
     assert statuses() == {"sent": 6}
+
+
+def test_pass_killed_in_the_middle_of_a_batch_leaves_it_uncertain(smtp_server, busy_morning, monkeypatch):
+    monkeypatch.setattr(jobs, "SEND_BATCH", 3)
+    real_send = Mailer.send
+    calls = []
+
+    def send_then_die(mailer, mail):
+        calls.append(mail.message_id)
+        if len(calls) == 5:
+            raise Killed
+        real_send(mailer, mail)
+
+    monkeypatch.setattr(Mailer, "send", send_then_die)
+    with pytest.raises(Killed):
+        sweep(NINE + timedelta(minutes=1))
+    db.session.rollback()
+    monkeypatch.setattr(Mailer, "send", real_send)
+    assert len(smtp_server.raw) == 4
+    # The second batch was claimed as a whole: its untried e-mail is never sent by a later pass either.
+    sweep_between(NINE + timedelta(minutes=2), NINE + timedelta(hours=10), timedelta(hours=1))
+    assert statuses() == {"sent": 3, "uncertain": 3}
+    assert len(smtp_server.raw) == 4
 
 
 def sweep(now):
