@@ -84,13 +84,17 @@ def reset_postgres(env: dict[str, str]) -> None:
 
 SWEEP = """
 import json, resource, time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from tracker.app import create_app
 from tracker.notifications.jobs import sweep
 app = create_app()
 with app.app_context():
-    # 09:00 in the region's time zone (UTC+7) on the day the region was generated for.
-    moment = datetime.now(UTC).replace(hour=2, minute=0, second=0, microsecond=0)
+    # The first 09:00 in the region's time zone (UTC+7) after it was generated: the morning pass that sends
+    # the day's reminders (one before the tasks existed would send none of them).
+    now = datetime.now(UTC)
+    moment = now.replace(hour=2, minute=0, second=0, microsecond=0)
+    if moment < now:
+        moment += timedelta(days=1)
     started = time.perf_counter()
     report = sweep(moment)
     first = time.perf_counter() - started
