@@ -12,17 +12,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.fixtures import analysis as fixtures
 from tracker.analysis import loaders
 from tracker.analysis.loaders import MAX_ERRORS, DataFileError, load_results, load_risk, load_social
 
-RESULTS_HEADER = (
-    "Код ОО,Наименование ОО,Муниципалитет,Год,Процедура,Участников,Получили «2» / не преодолели порог"
+# The uploads' headers, comma-separated like the files written here.
+RESULTS_HEADER, SOCIAL_HEADER, RISK_HEADER = (
+    fixtures.RESULTS_HEADER.replace(";", ","),
+    fixtures.SOCIAL_HEADER.replace(";", ","),
+    fixtures.RISK_HEADER.replace(";", ","),
 )
-SOCIAL_HEADER = (
-    "Код ОО,Год,Всего обучающихся,Оба родителя с высшим образованием,Из неполных семей,Состоят на учёте"
-)
-RISK_HEADER = "Код ОО,Год,Фактор риска,Уровень"
-LOW = "Получили «2» / не преодолели порог"
+LOW = RESULTS_HEADER.rsplit(",", 1)[1]
 PROCEDURES = ("ОГЭ математика", "ОГЭ русский язык", "ВПР математика 5 класс", "КДР математика 7 класс")
 
 
