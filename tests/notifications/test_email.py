@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
+from email.errors import HeaderParseError
 
 import pytest
 
@@ -115,3 +116,16 @@ def test_non_ascii_file_name_is_encoded_as_rfc_2231():
 def test_an_address_with_a_non_ascii_local_part_is_refused_as_before():
     with pytest.raises(Exception, match="non-ASCII"):
         build(to_email="директор@школа.рф")
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("to_name", "Иван\r\nBcc: chuzhoy@example.test"), ("subject", "Hello\r\nBcc: chuzhoy@example.test")],
+)
+def test_a_line_break_never_starts_another_header(field, value):
+    try:
+        mail = build(**{field: value})
+    except (ValueError, HeaderParseError):
+        return  # refused: the e-mail fails and its rows are listed for administrators
+    message = parse(mail)
+    assert message["Bcc"] is None and not message.defects
