@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import current_app, get_template_attribute
@@ -123,9 +124,13 @@ def calendar_task(task: Task, activity: Activity, roadmap: Roadmap) -> CalendarT
 
 def task_ics(task: Task, activity: Activity, roadmap: Roadmap) -> bytes:
     """Return the .ics of one task."""
-    return build_task_ics(
-        calendar_task(task, activity, roadmap), prodid_domain=calendar_domain(), stamp=task.updated_dt
-    )
+    return _task_ics(calendar_task(task, activity, roadmap), calendar_domain(), task.updated_dt)
+
+
+@lru_cache(maxsize=1024)
+def _task_ics(task: CalendarTask, domain: str, stamp: datetime) -> bytes:
+    # Built once for all the task's recipients on a morning: the key is everything the bytes depend on.
+    return build_task_ics(task, prodid_domain=domain, stamp=stamp)
 
 
 @dataclass(frozen=True, slots=True)

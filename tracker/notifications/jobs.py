@@ -34,7 +34,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from itertools import chain
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -56,8 +55,8 @@ from tracker.notifications.email import (
     make_message_id,
     render_email,
 )
-from tracker.notifications.feeds import calendar_domain, calendar_task, task_url
-from tracker.notifications.ical import CalendarTask, build_feed, build_task_ics
+from tracker.notifications.feeds import calendar_domain, calendar_task, task_ics, task_url
+from tracker.notifications.ical import build_feed
 from tracker.notifications.models import (
     MessageKind,
     MessageStatus,
@@ -703,14 +702,8 @@ def _single(user: User, subject: tuple[OutboxMessage, tuple], now: datetime, *, 
     row, found = subject
     item = _item(row, found, user, now)
     rendered = render_email("reminder", item=item, **_common(user))
-    calendar = _task_ics(calendar_task(*found), calendar_domain(), found[0].updated_dt)
+    calendar = task_ics(*found)
     return _envelope(rendered, user, now, message_id, [_ics(f"task-{item.task_id}.ics", calendar)])
-
-
-@lru_cache(maxsize=1024)
-def _task_ics(task: CalendarTask, domain: str, stamp: datetime) -> bytes:
-    """Return a task's .ics, built once for all its recipients: the key is everything the bytes depend on."""
-    return build_task_ics(task, prodid_domain=domain, stamp=stamp)
 
 
 def _daily(user: User, items: list[tuple[OutboxMessage, tuple]], now: datetime, *, message_id: str) -> Any:
