@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from tracker.db import MAX_ID
 from tracker.extensions import csrf, db, login_manager, migrate
+from tracker.pool import engine_options, tune_postgresql
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,11 +41,13 @@ def create_app(config_object: object | str = "config.Config", **overrides) -> Fl
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to the application."""
-    # A database server may drop idle connections (a restart): each is tested as it is taken from the pool.
-    # A SQLite file cannot, and testing would cost every request a statement.
+    # How requests use PostgreSQL connections (pings, transactions of reads): tracker/pool.py.
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-    options.setdefault("pool_pre_ping", not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"))
+    for key, value in engine_options(app.config["SQLALCHEMY_DATABASE_URI"]).items():
+        options.setdefault(key, value)
     db.init_app(app)
+    with app.app_context():
+        tune_postgresql(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -4,13 +4,14 @@ from datetime import date
 
 import recurring_ical_events
 from icalendar import Calendar
+from sqlalchemy import delete
 
 from tests.fixtures.notifications import CREATED
 from tracker.auth.models import Role
 from tracker.extensions import db
 from tracker.notifications.feeds import calendar_url, roadmap_calendar_token, roadmap_calendar_url
-from tracker.roadmaps.models import RoadmapStatus
-from tracker.tasks.models import TaskStatus
+from tracker.roadmaps.models import ActivityLink, LinkRole, RoadmapStatus
+from tracker.tasks.models import TaskAssignee, TaskStatus
 
 BASE = "http://tracker.test"
 
@@ -171,3 +172,58 @@ def test_feed_is_rebuilt_when_what_it_shows_changes(client, remind_world, remind
     task.status = TaskStatus.done
     db.session.commit()
     assert uid not in events(client.get(url).data)
+
+
+def test_feed_follows_every_way_a_task_becomes_the_users(
+    client, remind_world, remind_task, create_roadmap, create_activity, two_municipalities
+):
+    """The feed is kept under the roadmaps that can hold the user's tasks: a task that becomes theirs in a
+    roadmap not among them until then, or stops being theirs, still changes what the next fetch gives."""
+    center = remind_world["orgs"]["center"]
+    url = path(calendar_url(remind_world["executor"]))
+
+    def uids() -> set[str]:
+        return set(events(client.get(url).data))
+
+    named = remind_task(date(2027, 3, 9))
+    assert uids() == {f"task-{named.id}@tracker.test"}
+
+    # An activity of another roadmap made the centre's: its task, named to no one, falls to the centre.
+    linked_roadmap = create_roadmap(remind_world["orgs"]["authority"], title="Другая карта")
+    linked_task = remind_task(
+        date(2027, 4, 1), activity=create_activity(linked_roadmap, deadline_text=""), assignees=[]
+    )
+    assert uids() == {f"task-{named.id}@tracker.test"}
+    link = ActivityLink(
+        activity_id=linked_task.activity_id, role=LinkRole.responsible, organization_id=center.id
+    )
+    db.session.add(link)
+    db.session.commit()
+    assert uids() == {f"task-{named.id}@tracker.test", f"task-{linked_task.id}@tracker.test"}
+
+    # A task of a third roadmap aimed at the centre.
+    aimed_roadmap = create_roadmap(remind_world["orgs"]["authority"], title="Третья карта")
+    aimed = remind_task(
+        date(2027, 5, 1), activity=create_activity(aimed_roadmap, deadline_text=""), assignees=[]
+    )
+    assert f"task-{aimed.id}@tracker.test" not in uids()
+    aimed.organization_id = center.id
+    db.session.commit()
+    assert f"task-{aimed.id}@tracker.test" in uids()
+
+    # A task of the other municipality's roadmap named to the executor.
+    far_roadmap = create_roadmap(two_municipalities["b"]["authority"], title="Карта Б")
+    far = remind_task(date(2027, 6, 1), activity=create_activity(far_roadmap, deadline_text=""), assignees=[])
+    assert f"task-{far.id}@tracker.test" not in uids()
+    db.session.add(TaskAssignee(task_id=far.id, user_id=remind_world["executor"].id))
+    db.session.commit()
+    assert f"task-{far.id}@tracker.test" in uids()
+
+    # And back: the link removed, the third roadmap archived, the named task handed to someone else.
+    db.session.delete(link)
+    aimed_roadmap.status = RoadmapStatus.archived
+    db.session.commit()
+    assert uids() == {f"task-{named.id}@tracker.test", f"task-{far.id}@tracker.test"}
+    db.session.execute(delete(TaskAssignee).where(TaskAssignee.task_id == far.id))
+    db.session.commit()
+    assert uids() == {f"task-{named.id}@tracker.test"}

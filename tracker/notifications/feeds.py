@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, get_template_attribute
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, select
 from werkzeug.http import generate_etag
 
 from tracker.auth.models import User
@@ -19,7 +19,8 @@ from tracker.memo import Memo
 from tracker.notifications.ical import CalendarTask, build_feed, build_task_ics
 from tracker.notifications.policy import SILENT_ROADMAP_STATUSES
 from tracker.roadmaps.models import Activity, Roadmap
-from tracker.tasks.assignment import tasks_of_user
+from tracker.stamps import state_of
+from tracker.tasks.assignment import roadmaps_of_user_tasks, tasks_of_user
 from tracker.tasks.models import Task, TaskStatus
 
 _SALT = "calendar-feed"
@@ -159,28 +160,29 @@ def _feed(name: str, rows: Iterable[tuple[Task, Activity, Roadmap]], tz: str, wi
 
 def personal_feed(user: User) -> Calendar:
     """Build the feed of the user's open tasks in roadmaps being carried out."""
-    query, fingerprint = _FEED_STATEMENTS.get(
-        (user.id, user.role, user.organization_id), lambda: _feed_statements(user)
-    )
-    key = (
-        user.id,
-        user.calendar_key,
-        user.name,
-        user.organization.timezone,
-        *db.session.execute(fingerprint).one(),
-    )
+    # Calendar programs poll the same feed again and again: it is kept under the state of the roadmaps that
+    # can hold the user's tasks (`roadmaps_of_user_tasks`), a few rows, rather than read from the tasks.
+    key = (user.id, user.role, user.organization_id)
+    state = state_of(("feed", *key), lambda: [_roadmaps_state(user)])
 
     def build() -> Calendar:
         name = get_template_attribute("notifications/calendar.txt", "personal_name")(user)
-        return _feed(str(name).strip(), db.session.execute(query), user.organization.timezone, True)
+        return _feed(
+            str(name).strip(), db.session.execute(_feed_query(user)), user.organization.timezone, True
+        )
 
-    return _FEEDS.get(key, build)
+    return _FEEDS.get((*key, user.calendar_key, user.name, user.organization.timezone, *state), build)
 
 
-def _feed_statements(user: User) -> tuple[Select, Select]:
-    """Return the statements of a user's feed: its rows, and a cheap aggregate over the same rows that tells
-    whether anything shown has changed (calendar clients poll the same feed again and again)."""
-    query = (
+def _roadmaps_state(user: User) -> tuple[Select, ColumnElement]:
+    """Return the source of `state_of` naming the roadmaps that can hold the user's tasks."""
+    roadmaps = roadmaps_of_user_tasks(user).subquery()
+    return select(roadmaps), roadmaps.c.content_stamp
+
+
+def _feed_query(user: User) -> Select:
+    """Return the rows of a user's feed: (task, activity, roadmap), by due date."""
+    return (
         tasks_of_user(user)
         .add_columns(Activity, Roadmap)
         .join(Activity, Activity.id == Task.activity_id)
@@ -188,18 +190,8 @@ def _feed_statements(user: User) -> tuple[Select, Select]:
         .where(Task.status.in_(FEED_STATUSES), Roadmap.status.notin_(SILENT_ROADMAP_STATUSES))
         .order_by(Task.due, Task.id)
     )
-    fingerprint = query.with_only_columns(
-        func.count(Task.id),
-        func.sum(Task.id),
-        func.max(Task.updated_dt),
-        func.max(Activity.updated_dt),
-        func.max(Roadmap.updated_dt),
-    ).order_by(None)
-    return query, fingerprint
 
 
-# The statements of a user's feed by what they are built from (building costs more than running them).
-_FEED_STATEMENTS: Memo[tuple[Select, Select]] = Memo(256)
 # Built feeds of this process; the key holds everything the bytes depend on.
 _FEEDS: Memo[Calendar] = Memo(256)
 

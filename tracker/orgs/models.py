@@ -31,7 +31,9 @@ class Organization(db.Model):
     """An organisation; `path` holds the ids from the root so a subtree is one prefix query."""
 
     __tablename__ = "organizations"
-    __table_args__ = (Index("ix_organizations_path", "path"),)
+    # The operator class lets PostgreSQL answer a prefix (a subtree) from the index whatever the database's
+    # collation; SQLite has no such choice.
+    __table_args__ = (Index("ix_organizations_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Parent in the hierarchy; None for a region.

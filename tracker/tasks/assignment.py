@@ -1,11 +1,11 @@
 """Who a task is for: named assignees, or else the users of the organisations responsible for it."""
 
-from sqlalchemy import Select, and_, exists, or_, select, union
+from sqlalchemy import CompoundSelect, Select, and_, exists, or_, select, union
 
 from tracker.auth.models import Role, User
 from tracker.extensions import db
 from tracker.orgs.models import Organization, OrgKind
-from tracker.roadmaps.models import ActivityLink, LinkRole, Roadmap
+from tracker.roadmaps.models import Activity, ActivityLink, LinkRole, Roadmap
 from tracker.tasks.models import Task, TaskAssignee
 
 # Roles that carry out tasks for their organisation by default; observers only watch.
@@ -102,6 +102,41 @@ def tasks_of_user(user: User) -> Select:
     mine = union(named_to_me, aimed_at_org, responsible_org).subquery("mine")
     # A join (not IN) makes SQLite start from these ids rather than from an index on status or due.
     return select(Task).join(mine, Task.id == mine.c[0])
+
+
+def roadmaps_of_user_tasks(user: User) -> CompoundSelect:
+    """Return (id, content stamp) of every roadmap holding a row that can make a task the user's: an assignee
+    naming them, a task aimed at their organisation, a link making their organisation responsible.
+
+    Wider than the roadmaps of `tasks_of_user` (a row counts whether or not its task is named to someone
+    else, done, or in a roadmap on hold): any write that changes which tasks are the user's, or what they
+    say, is a write to one of these roadmaps or adds one to them — and gives that roadmap a new content stamp
+    (tracker/tasks/rollups.py). Their stamps therefore name the state of the user's tasks, read from a few
+    roadmaps instead of every task. Each branch reaches its roadmaps by primary key.
+    """
+    columns = (Roadmap.id, Roadmap.content_stamp)
+    named_to_me = (
+        select(*columns)
+        .join(Task, Task.roadmap_id == Roadmap.id)
+        .join(TaskAssignee, TaskAssignee.task_id == Task.id)
+        .where(TaskAssignee.user_id == user.id)
+    )
+    if user.role not in DOING_ROLES:
+        return union(named_to_me)
+    aimed_at_org = (
+        select(*columns)
+        .join(Task, Task.roadmap_id == Roadmap.id)
+        .where(Task.organization_id == user.organization_id)
+    )
+    responsible_org = (
+        select(*columns)
+        .join(Activity, Activity.roadmap_id == Roadmap.id)
+        .join(ActivityLink, ActivityLink.activity_id == Activity.id)
+        .where(
+            ActivityLink.organization_id == user.organization_id, ActivityLink.role == LinkRole.responsible
+        )
+    )
+    return union(named_to_me, aimed_at_org, responsible_org)
 
 
 def municipality_path(organization: Organization) -> str:

@@ -1,0 +1,90 @@
+"""How requests use PostgreSQL connections (tracker/pool.py): reads hold no transaction, a write opens one
+that the request commits or rolls back whole, and a connection the server dropped while idle is replaced."""
+
+from contextlib import contextmanager
+from datetime import date
+
+import pytest
+from psycopg.pq import TransactionStatus
+from sqlalchemy import event, func, select, text
+
+from tests.fixtures.auth import csrf_from
+from tracker import pool
+from tracker.extensions import db
+from tracker.tasks.models import TaskRollup
+
+
+@pytest.fixture
+def postgresql(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: a SQLite file has no round trips to save")
+
+
+@contextmanager
+def statements():
+    """Record (first word of each statement, whether a transaction was open after it) of every request."""
+    seen: list[tuple[str, bool]] = []
+
+    def after(_conn, cursor, statement, *_args) -> None:
+        status = cursor.connection.info.transaction_status
+        seen.append((statement.split(None, 1)[0].upper(), status != TransactionStatus.IDLE))
+
+    event.listen(db.engine, "after_cursor_execute", after)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "after_cursor_execute", after)
+
+
+def test_pages_read_without_a_transaction(postgresql, world, login_as, create_task):
+    create_task(world.roadmap, world.activity, due=date(2026, 9, 1))
+    browser = login_as(user=world.users["executor"])
+    with statements() as seen:
+        assert browser.get("/tasks/").status_code == 200
+    assert seen and all(word == "SELECT" and not open_ for word, open_ in seen)
+
+
+def test_a_form_is_one_transaction(postgresql, world, app):
+    client = app.test_client()
+    form = {"email": world.users["executor"].email, "password": "не тот пароль"}
+    form["csrf_token"] = csrf_from(client.get("/login").text)
+    with statements() as seen:
+        # A wrong password: the user is read, the failure counted.
+        assert client.post("/login", data=form).status_code == 401
+    assert seen and all(open_ for _word, open_ in seen)
+
+
+def test_a_page_that_writes_does_it_in_one_transaction(postgresql, world, login_as, create_task):
+    """The overview stores the counts it made: the reads before run alone, the writes (a delete and an insert)
+    in one transaction, which is committed."""
+    create_task(world.roadmap, world.activity, due=date(2026, 9, 1))
+    db.session.execute(TaskRollup.__table__.delete())
+    db.session.commit()
+    browser = login_as(user=world.users["coordinator"])
+    with statements() as seen:
+        assert browser.get("/tasks/overview").status_code == 200
+    writes = [i for i, (word, _open) in enumerate(seen) if word != "SELECT"]
+    assert writes and writes[0] > 0
+    assert not any(open_ for _word, open_ in seen[: writes[0]])
+    assert all(open_ for _word, open_ in seen[writes[0] : writes[-1] + 1])
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(TaskRollup)) > 0
+    # Back in the pool, a connection begins transactions again for whoever takes it outside a request.
+    with db.engine.connect() as connection:
+        connection.execute(select(1))
+        assert connection.connection.dbapi_connection.info.transaction_status == TransactionStatus.INTRANS
+
+
+def test_a_connection_dropped_while_idle_is_replaced(postgresql, world, login_as, monkeypatch):
+    browser = login_as(user=world.users["executor"])
+    assert browser.get("/tasks/").status_code == 200
+    # The server ends every other session of this database (a restart, an idle timeout), the pool's included.
+    db.session.execute(
+        text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    )
+    db.session.commit()
+    monkeypatch.setattr(pool, "IDLE_PING_S", 0.0)
+    assert browser.get("/tasks/").status_code == 200
