@@ -77,14 +77,34 @@ def test_a_page_that_writes_does_it_in_one_transaction(postgresql, world, login_
 
 def test_a_connection_dropped_while_idle_is_replaced(postgresql, world, login_as, monkeypatch):
     browser = login_as(user=world.users["executor"])
-    assert browser.get("/tasks/").status_code == 200
-    # The server ends every other session of this database (a restart, an idle timeout), the pool's included.
-    db.session.execute(
-        text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-    )
+    backends: set[int] = set()
+
+    def backend(_conn, cursor, *_args) -> None:
+        backends.add(cursor.connection.info.backend_pid)
+
+    event.listen(db.engine, "after_cursor_execute", backend)
+    try:
+        assert browser.get("/tasks/").status_code == 200
+    finally:
+        event.remove(db.engine, "after_cursor_execute", backend)
+    # The server ends the session the page used, now back in the pool (a restart, an idle timeout).
+    own = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+    for pid in backends - {own}:
+        db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     db.session.commit()
     monkeypatch.setattr(pool, "IDLE_PING_S", 0.0)
     assert browser.get("/tasks/").status_code == 200
+
+
+def test_only_statements_marked_prepared_are_prepared(postgresql):
+    """A marked statement is prepared on its first run; any other is planned at every run, however often."""
+    count = text("SELECT count(*) FROM pg_prepared_statements")
+    with db.engine.connect() as connection:
+        before = connection.execute(count).scalar()
+        for _ in range(10):
+            connection.execute(select(func.length("без подготовки"))).scalar()
+        assert connection.execute(count).scalar() == before
+        word = "подготовлен"
+        assert connection.execute(pool.prepared(select(func.length(word)))).scalar() == len(word)
+        assert connection.execute(count).scalar() == before + 1
+        connection.rollback()

@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from tracker.db import MAX_ID
 from tracker.extensions import csrf, db, login_manager, migrate
-from tracker.pool import engine_options, tune_postgresql
+from tracker.pool import engine_options, prepared, tune_postgresql
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,7 +77,7 @@ def register_extensions(app: Flask) -> None:
 
     # The user with their organisation and the two above it: enough for the scope of nearly every user
     # (a school's or a branch's municipality) without another statement (tracker/auth/access.py).
-    signed_in = (
+    signed_in = prepared(
         select(User)
         .where(User.id == bindparam("user_id"))
         .options(

@@ -15,10 +15,14 @@ for the server — under load, behind every other process wanting the machine's 
   counts as a write) switches the connection back before it is sent, so that statement and everything after
   it form one transaction that the request commits or rolls back as any other.
 
-The driver's own preparing of statements stays off: a statement run five times on a connection would be
-prepared, and PostgreSQL may then plan it once for any parameters — measured here, the feed's former look-up
-of an officer's tasks took 73 ms a request instead of 3. (While every request ended with ROLLBACK, the
-driver forgot its prepared statements each time, so none ever was prepared.)
+Statements are parsed and planned at every run, except those marked with `prepared` (the signed-in user, a
+roadmap's heading, a feed's owner: rows found by key), which each connection prepares once — planning the
+signed-in user's statement cost more than running it. The driver's own preparing (after five runs of any
+statement) stays off: PostgreSQL may then plan a statement once for all parameters, and for a statement
+whose best plan depends on them that is a trap — measured here, the feed's former look-up of an officer's
+tasks took 73 ms a request instead of 3. (While every request ended with ROLLBACK, which makes the driver
+forget what it prepared, nothing was ever prepared; a request that rolls back still makes it forget, and the
+next one prepares again.)
 
 SQLite, a file in the same process, has no round trips to save; none of this applies to it.
 """
@@ -32,6 +36,7 @@ from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.sql.base import Executable
 
 # Seconds a connection may lie in the pool and still be taken without a ping.
 IDLE_PING_S = 10.0
@@ -44,11 +49,25 @@ _READING = "tracker_reading"
 _LOCKING = re.compile(r"\bFOR (?:NO KEY )?UPDATE\b|\bFOR (?:KEY )?SHARE\b")
 
 
+# The execution option of statements prepared on PostgreSQL (see `prepared`).
+_PREPARE = "tracker_prepare"
+
+
 def engine_options(uri: str) -> dict:
     """Return the engine options this module expects for a database URI (given options take precedence)."""
     if uri.startswith("postgresql"):
-        return {"pool_pre_ping": False, "connect_args": {"prepare_threshold": None}}
+        # The driver prepares a statement after this many runs: never, unless asked (`prepared`).
+        return {"pool_pre_ping": False, "connect_args": {"prepare_threshold": 2**31 - 1}}
     return {}
+
+
+def prepared(statement: Executable) -> Executable:
+    """Mark a statement for PostgreSQL to parse and plan once per connection rather than at every run.
+
+    Only for statements that find their rows by key (the signed-in user, a roadmap by id): their plan is the
+    same whatever the values, so planning them once for all values loses nothing.
+    """
+    return statement.execution_options(**{_PREPARE: True})
 
 
 def _reading_request() -> bool:
@@ -91,6 +110,13 @@ def _before_cursor_execute(connection, _cursor, statement: str, _parameters, _co
         connection.connection.dbapi_connection.autocommit = False
 
 
+def _do_execute(cursor, statement: str, parameters, context) -> bool | None:
+    if context.execution_options.get(_PREPARE):
+        cursor.execute(statement, parameters, prepare=True)
+        return True
+    return None
+
+
 def tune_postgresql(engine: Engine) -> None:
     """Make requests' use of a PostgreSQL engine's connections as described in the module's docstring."""
     if engine.dialect.name != "postgresql":
@@ -98,3 +124,4 @@ def tune_postgresql(engine: Engine) -> None:
     event.listen(engine, "checkout", _on_checkout(engine))
     event.listen(engine, "checkin", _checkin)
     event.listen(engine, "before_cursor_execute", _before_cursor_execute)
+    event.listen(engine, "do_execute", _do_execute)

@@ -9,6 +9,7 @@ from tracker.auth.models import Role, User
 from tracker.extensions import db
 from tracker.memo import Memo
 from tracker.orgs.models import SCHOOL_KINDS, Organization, OrgKind
+from tracker.pool import prepared
 from tracker.roadmaps.models import Roadmap, RoadmapStatus
 
 # Roles that work for a municipality as a whole rather than for one school.
@@ -108,7 +109,7 @@ def roadmap_heading_or_404(user: User, roadmap_id: int) -> RoadmapHeading:
     """Return the heading of a roadmap the user may see (one row, no objects), or answer 404."""
     query = _HEADINGS.get(
         user_scope(user),
-        lambda: (
+        lambda: prepared(
             visible_roadmaps(user)
             .with_only_columns(
                 Roadmap.content_stamp,

@@ -10,14 +10,16 @@ from urllib.parse import urlsplit
 
 from flask import current_app, get_template_attribute
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from werkzeug.http import generate_etag
 
-from tracker.auth.models import User
+from tracker.auth.models import Role, User
 from tracker.extensions import db
 from tracker.memo import Memo
 from tracker.notifications.ical import CalendarTask, build_feed, build_task_ics
 from tracker.notifications.policy import SILENT_ROADMAP_STATUSES
+from tracker.orgs.models import Organization
+from tracker.pool import prepared
 from tracker.roadmaps.models import Activity, Roadmap
 from tracker.stamps import state_of
 from tracker.tasks.assignment import roadmaps_of_user_tasks, tasks_of_user
@@ -83,15 +85,35 @@ def webcal_url(url: str) -> str:
     return "webcal://" + url.split("://", 1)[-1]
 
 
-def feed_user(token: str) -> User | None:
+@dataclass(frozen=True, slots=True)
+class FeedOwner:
+    """The user a personal feed is for: what the feed depends on, read as one plain row (calendar programs
+    poll feeds all day, and a kept feed needs no more of the user)."""
+
+    id: int
+    role: Role
+    organization_id: int
+    calendar_key: str
+    name: str
+    timezone: str
+
+
+_FEED_OWNER = prepared(
+    select(User.id, User.role, User.organization_id, User.calendar_key, User.name, Organization.timezone)
+    .join(Organization, Organization.id == User.organization_id)
+    .where(User.id == bindparam("user_id"), User.is_active_account.is_(True))
+)
+
+
+def feed_user(token: str) -> FeedOwner | None:
     """Return the active user a personal feed token belongs to, or None for a wrong or revoked token."""
     found = read_calendar_token(token)
     if found is None:
         return None
-    user = db.session.get(User, found[0])
-    if user is None or not user.is_active or user.calendar_key != found[1]:
+    row = db.session.execute(_FEED_OWNER, {"user_id": found[0]}).one_or_none()
+    if row is None or row.calendar_key != found[1]:
         return None
-    return user
+    return FeedOwner(*row)
 
 
 def calendar_domain() -> str:
@@ -158,32 +180,30 @@ def _feed(name: str, rows: Iterable[tuple[Task, Activity, Roadmap]], tz: str, wi
     return Calendar.of(body)
 
 
-def personal_feed(user: User) -> Calendar:
+def personal_feed(owner: FeedOwner) -> Calendar:
     """Build the feed of the user's open tasks in roadmaps being carried out."""
     # Calendar programs poll the same feed again and again: it is kept under the state of the roadmaps that
     # can hold the user's tasks (`roadmaps_of_user_tasks`), a few rows, rather than read from the tasks.
-    key = (user.id, user.role, user.organization_id)
-    state = state_of(("feed", *key), lambda: [_roadmaps_state(user)])
+    key = (owner.id, owner.role, owner.organization_id)
+    state = state_of(("feed", *key), lambda: [_roadmaps_state(owner)])
 
     def build() -> Calendar:
-        name = get_template_attribute("notifications/calendar.txt", "personal_name")(user)
-        return _feed(
-            str(name).strip(), db.session.execute(_feed_query(user)), user.organization.timezone, True
-        )
+        name = get_template_attribute("notifications/calendar.txt", "personal_name")(owner)
+        return _feed(str(name).strip(), db.session.execute(_feed_query(owner)), owner.timezone, True)
 
-    return _FEEDS.get((*key, user.calendar_key, user.name, user.organization.timezone, *state), build)
+    return _FEEDS.get((*key, owner.calendar_key, owner.name, owner.timezone, *state), build)
 
 
-def _roadmaps_state(user: User) -> tuple[Select, ColumnElement]:
+def _roadmaps_state(owner: FeedOwner) -> tuple[Select, ColumnElement]:
     """Return the source of `state_of` naming the roadmaps that can hold the user's tasks."""
-    roadmaps = roadmaps_of_user_tasks(user).subquery()
+    roadmaps = roadmaps_of_user_tasks(owner).subquery()
     return select(roadmaps), roadmaps.c.content_stamp
 
 
-def _feed_query(user: User) -> Select:
+def _feed_query(owner: FeedOwner) -> Select:
     """Return the rows of a user's feed: (task, activity, roadmap), by due date."""
     return (
-        tasks_of_user(user)
+        tasks_of_user(owner)
         .add_columns(Activity, Roadmap)
         .join(Activity, Activity.id == Task.activity_id)
         .join(Roadmap, Roadmap.id == Task.roadmap_id)

@@ -1,5 +1,7 @@
 """Who a task is for: named assignees, or else the users of the organisations responsible for it."""
 
+from typing import Protocol
+
 from sqlalchemy import CompoundSelect, Select, and_, exists, or_, select, union
 
 from tracker.auth.models import Role, User
@@ -10,6 +12,14 @@ from tracker.tasks.models import Task, TaskAssignee
 
 # Roles that carry out tasks for their organisation by default; observers only watch.
 DOING_ROLES = (Role.coordinator, Role.executor, Role.school)
+
+
+class Doer(Protocol):
+    """What decides which tasks are someone's: a `User`, or a plain row of the same fields."""
+
+    id: int
+    role: Role
+    organization_id: int
 
 
 def responsible_org_ids(task_ids: list[int]) -> dict[int, set[int]]:
@@ -78,7 +88,7 @@ def assignees_for_tasks(task_ids: list[int]) -> dict[int, list[User]]:
     return result
 
 
-def tasks_of_user(user: User) -> Select:
+def tasks_of_user(user: Doer) -> Select:
     """Return a query of the tasks that are the user's: named on them, or falling to their organisation.
 
     The ids are gathered by three indexed look-ups joined with UNION, so the database starts from the user's
@@ -104,7 +114,7 @@ def tasks_of_user(user: User) -> Select:
     return select(Task).join(mine, Task.id == mine.c[0])
 
 
-def roadmaps_of_user_tasks(user: User) -> CompoundSelect:
+def roadmaps_of_user_tasks(user: Doer) -> CompoundSelect:
     """Return (id, content stamp) of every roadmap holding a row that can make a task the user's: an assignee
     naming them, a task aimed at their organisation, a link making their organisation responsible.
 
