@@ -15,14 +15,18 @@ for the server — under load, behind every other process wanting the machine's 
   counts as a write) switches the connection back before it is sent, so that statement and everything after
   it form one transaction that the request commits or rolls back as any other.
 
-Statements are parsed and planned at every run, except those marked with `prepared` (the signed-in user, a
-roadmap's heading, a feed's owner: rows found by key), which each connection prepares once — planning the
-signed-in user's statement cost more than running it. The driver's own preparing (after five runs of any
-statement) stays off: PostgreSQL may then plan a statement once for all parameters, and for a statement
-whose best plan depends on them that is a trap — measured here, the feed's former look-up of an officer's
-tasks took 73 ms a request instead of 3. (While every request ended with ROLLBACK, which makes the driver
-forget what it prepared, nothing was ever prepared; a request that rolls back still makes it forget, and the
-next one prepares again.)
+Statements are parsed and planned at every run, except those marked with `prepared`, which each connection
+prepares once: the signed-in user, a roadmap's heading, a feed's owner and its state (rows found by key),
+and the state of a page over a municipality or less (`Scope.local`: a few organisations found by path
+prefix) — planning the signed-in user's statement cost more than running it. Over a whole region the plan
+PostgreSQL makes for any prefix (a loop over few organisations) is twice as slow as the one it makes
+knowing the prefix matches them all, so that state is planned at every run.
+
+The driver's own preparing (after five runs of any statement) stays off: PostgreSQL may then plan a
+statement once for all parameters, and for a statement whose best plan depends on them that is a trap —
+measured here, the feed's former look-up of an officer's tasks took 73 ms a request instead of 3. (While
+every request ended with ROLLBACK, which makes the driver forget what it prepared, nothing was ever
+prepared; a request that rolls back still makes it forget, and the next one prepares again.)
 
 SQLite, a file in the same process, has no round trips to save; none of this applies to it.
 """

@@ -30,6 +30,7 @@ from tracker.db import new_stamp
 from tracker.extensions import db
 from tracker.memo import Memo
 from tracker.orgs.models import Organization
+from tracker.pool import prepared
 from tracker.roadmaps.models import Roadmap
 
 # The stamp attribute of each stamped model, and the attributes whose change renews it (None: any column).
@@ -93,16 +94,22 @@ def whole(model: type) -> Select:
 _NAMINGS: Memo[Select] = Memo(256)
 
 
-def state_of(key: Hashable, sources: Callable[[], Sequence[Select | tuple[Select, Any]]]) -> tuple[int, ...]:
+def state_of(
+    key: Hashable, sources: Callable[[], Sequence[Select | tuple[Select, Any]]], *, prepare: bool = False
+) -> tuple[int, ...]:
     """Return, for each (query, stamp column) of `sources`, its number of rows and the sum of their stamps,
     and for each `whole(model)` the stamp of that table: the name of their state, read in one statement.
 
     The statement is built once per `key`, which must name everything the queries are built from (building
-    it costs more than running it).
+    it costs more than running it). With `prepare`, PostgreSQL plans it once per connection (`pool.prepared`:
+    only where one plan suits every value the key allows).
     """
-    return tuple(
-        int(value) for value in db.session.execute(_NAMINGS.get(key, lambda: _naming(sources()))).one()
-    )
+
+    def build() -> Select:
+        naming = _naming(sources())
+        return prepared(naming) if prepare else naming
+
+    return tuple(int(value) for value in db.session.execute(_NAMINGS.get(key, build)).one())
 
 
 def _naming(sources: Sequence[Select | tuple[Select, Any]]) -> Select:

@@ -27,6 +27,14 @@ def test_scope_of_each_role(two_municipalities, create_user_, create_org):
     assert user_scope(branch_user).full_path == branch.path
     admin = create_user_("admin", a["region"])
     assert user_scope(admin).full_path == a["region"].path
+    # Within a municipality one plan of a statement over the scope serves every such scope; not over a region.
+    assert [user_scope(u).local for u in (coordinator, executor, school, branch_user, admin)] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+    ]
 
 
 def test_a_signed_in_users_municipality_is_found_however_deep_and_follows_kind_changes(

@@ -27,6 +27,13 @@ class Scope:
     # Path prefix of the municipality whose non-draft municipal roadmaps a school user may read.
     municipal_path: str | None
 
+    @property
+    def local(self) -> bool:
+        """Tell whether the scope lies within a municipality (below the root of the tree): statements over it
+        find a few organisations by their path prefix, so one plan serves every such scope (`pool.prepared`);
+        over a whole region the best plan is another."""
+        return self.full_path.count("/") > 2
+
 
 def user_scope(user: User) -> Scope:
     """Return the subtree a user may see, derived from their organisation and role (once per request)."""

@@ -185,7 +185,7 @@ def personal_feed(owner: FeedOwner) -> Calendar:
     # Calendar programs poll the same feed again and again: it is kept under the state of the roadmaps that
     # can hold the user's tasks (`roadmaps_of_user_tasks`), a few rows, rather than read from the tasks.
     key = (owner.id, owner.role, owner.organization_id)
-    state = state_of(("feed", *key), lambda: [_roadmaps_state(owner)])
+    state = state_of(("feed", *key), lambda: [_roadmaps_state(owner)], prepare=True)
 
     def build() -> Calendar:
         name = get_template_attribute("notifications/calendar.txt", "personal_name")(owner)

@@ -91,6 +91,7 @@ def mine():
                 (queries.visible_roadmaps_in(user, LISTED_ROADMAP_STATUSES), Roadmap.content_stamp),
                 stamps.whole(User),
             ],
+            prepare=scope.local,
         ),
     )
     return send_page("tasks/mine.html", _MY_PAGES.get(key, lambda: _my_lists(user, today)))
@@ -602,6 +603,7 @@ def overview():
     figures_from = stamps.state_of(
         ("overview", scope),
         lambda: [(_working_roadmaps(), Roadmap.content_stamp), stamps.whole(Organization)],
+        prepare=scope.local,
     )
     key = (scope, today, selected, figures_from)
     body = _OVERVIEWS.get(key, lambda: _overview_body(today, selected))
