@@ -4,10 +4,12 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
+from flask_login import login_user
 from sqlalchemy import delete, func, insert, select, update
 
 from tests.fixtures.pages import captured
 from tracker import stamps
+from tracker.auth.access import user_scope, visible_roadmaps
 from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.orgs.models import Organization
@@ -213,3 +215,53 @@ def test_a_user_moved_to_another_organisation_gets_its_lists(world, login_as, cr
     db.session.commit()
     assert db.session.get(User, person.id).stamp != stamp
     assert "для ЦРО" not in browser.get("/tasks/").text
+
+
+def test_the_overview_at_the_only_root_is_named_from_every_roadmap(
+    app, world, login_as, create_user_, create_roadmap, create_activity, create_task
+):
+    """While the tree has one root, its administrator's overview is named from all working roadmaps without
+    matching their owners' paths — exactly the state of the roadmaps they see; with a second root it matches
+    paths again."""
+    a, b = world.orgs, world.other
+    admin = create_user_("admin", a["region"])
+    far = create_roadmap(b["authority"], title="Карта Б")
+    far_activity = create_activity(far, deadline_text="")
+
+    def named() -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Return the overview's name of its state, and the state of the admin's working roadmaps by paths."""
+        with app.test_request_context():
+            login_user(admin)
+            scope = user_scope(admin)
+            by_paths = stamps.state_of(
+                ("paths", scope),
+                lambda: [
+                    (
+                        visible_roadmaps(admin).where(Roadmap.status.in_(views.WORKING_ROADMAP_STATUSES)),
+                        Roadmap.content_stamp,
+                    ),
+                    stamps.whole(Organization),
+                ],
+            )
+            return views._overview_state(scope), by_paths
+
+    two_roots, by_paths = named()
+    assert two_roots == by_paths
+    # Region B moves under region A, its paths rewritten as the tree keeps them: A is the only root.
+    prefix = a["region"].path.rstrip("/")
+    db.session.execute(
+        update(Organization)
+        .where(Organization.path.startswith(b["region"].path))
+        .values(path=prefix + Organization.path)
+    )
+    db.session.execute(
+        update(Organization).where(Organization.id == b["region"].id).values(parent_id=a["region"].id)
+    )
+    db.session.commit()
+    one_root, by_paths = named()
+    assert one_root == by_paths and one_root[0] == two_roots[0] + 1
+    page = viewer(login_as(user=admin), "/tasks/overview")
+    before = page()
+    create_task(far, far_activity, due=date(2026, 9, 1))
+    assert page() != before
+    assert named()[0] == named()[1]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import lazyload, load_only
 
 from tracker import stamps
 from tracker.auth.access import (
+    Scope,
     can_edit_roadmap,
     get_roadmap_or_404,
     user_scope,
@@ -600,14 +601,39 @@ def overview():
     # The figures are counted from these alone: the roadmaps in their state (their stamps cover their tasks
     # and titles), the organisations, the day and the municipality asked for.
     scope = user_scope(current_user)
-    figures_from = stamps.state_of(
+    key = (scope, today, selected, _overview_state(scope))
+    body = _OVERVIEWS.get(key, lambda: _overview_body(today, selected))
+    return send_page("tasks/overview.html", body, selected=selected)
+
+
+def _overview_state(scope: Scope) -> tuple[int, ...]:
+    """Name the state of what the overview counts: the working roadmaps of the scope and the organisations.
+
+    A scope at the root of the tree (a region's administrator) holds every organisation while the tree has no
+    other root: its roadmaps are then all working roadmaps, named from an index without matching each owner's
+    path — and the same statement counts the other roots, so the shortcut is taken only while it is exact.
+    """
+    if not scope.local:
+        other_roots = select(Organization).where(
+            Organization.parent_id.is_(None), Organization.path != scope.full_path
+        )
+        everything = select(Roadmap).where(Roadmap.status.in_(WORKING_ROADMAP_STATUSES))
+        count, total, roots, _, organizations = stamps.state_of(
+            ("overview of everything", scope),
+            lambda: [
+                (everything, Roadmap.content_stamp),
+                (other_roots, Organization.stamp),
+                stamps.whole(Organization),
+            ],
+            prepare=True,
+        )
+        if roots == 0:
+            return count, total, organizations
+    return stamps.state_of(
         ("overview", scope),
         lambda: [(_working_roadmaps(), Roadmap.content_stamp), stamps.whole(Organization)],
         prepare=scope.local,
     )
-    key = (scope, today, selected, figures_from)
-    body = _OVERVIEWS.get(key, lambda: _overview_body(today, selected))
-    return send_page("tasks/overview.html", body, selected=selected)
 
 
 def _working_roadmaps() -> Select:
