@@ -44,7 +44,8 @@ def register_extensions(app: Flask) -> None:
     # How requests use PostgreSQL connections (pings, transactions of reads): tracker/pool.py.
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     for key, value in engine_options(app.config["SQLALCHEMY_DATABASE_URI"]).items():
-        options.setdefault(key, value)
+        given = options.get(key)
+        options[key] = {**value, **given} if isinstance(given, dict) else options.get(key, value)
     db.init_app(app)
     with app.app_context():
         tune_postgresql(db.engine)

@@ -51,8 +51,6 @@ _IDLE_SINCE = "tracker_idle_since"
 _READING = "tracker_reading"
 # A SELECT that locks the rows it reads holds them until its transaction ends: it is run as a write.
 _LOCKING = re.compile(r"\bFOR (?:NO KEY )?UPDATE\b|\bFOR (?:KEY )?SHARE\b")
-
-
 # The execution option of statements prepared on PostgreSQL (see `prepared`).
 _PREPARE = "tracker_prepare"
 
@@ -68,8 +66,9 @@ def engine_options(uri: str) -> dict:
 def prepared(statement: Executable) -> Executable:
     """Mark a statement for PostgreSQL to parse and plan once per connection rather than at every run.
 
-    Only for statements that find their rows by key (the signed-in user, a roadmap by id): their plan is the
-    same whatever the values, so planning them once for all values loses nothing.
+    Only for statements whose best plan does not depend on the values: rows found by key (the signed-in user,
+    a roadmap by id) or a scope known to be small (`Scope.local`), so planning once for all values loses
+    nothing.
     """
     return statement.execution_options(**{_PREPARE: True})
 
@@ -85,7 +84,7 @@ def _on_checkout(engine: Engine):
             try:
                 engine.dialect.do_ping(dbapi_connection)
             except engine.dialect.loaded_dbapi.Error as error:
-                # The pool drops this connection and takes another (up to three times).
+                # The pool drops this connection and opens a fresh one in its place.
                 raise DisconnectionError("the database connection was lost while idle") from error
         if _reading_request():
             dbapi_connection.autocommit = True
