@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from tracker.db import MAX_ID
 from tracker.extensions import csrf, db, login_manager, migrate
-from tracker.pool import engine_options, prepared, tune_postgresql
+from tracker.pool import engine_options, tune_postgresql
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,27 +70,10 @@ def register_extensions(app: Flask) -> None:
     rollups.install()
     stamps.install()
 
-    from sqlalchemy import bindparam, select
-    from sqlalchemy.orm import joinedload
+    from tracker.auth import signed_in
 
-    from tracker.auth.models import User
-    from tracker.orgs.models import Organization
-
-    # The user with their organisation and the two above it: enough for the scope of nearly every user
-    # (a school's or a branch's municipality) without another statement (tracker/auth/access.py).
-    signed_in = prepared(
-        select(User)
-        .where(User.id == bindparam("user_id"))
-        .options(
-            joinedload(User.organization).joinedload(Organization.parent).joinedload(Organization.parent)
-        )
-    )
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        if not user_id.isdigit():
-            return None
-        return db.session.execute(signed_in, {"user_id": int(user_id)}).scalar_one_or_none()
+    # The signed-in user: read for every request, or kept per process for the pages that check it themselves.
+    login_manager.user_loader(signed_in.load)
 
 
 class IdConverter(IntegerConverter):

@@ -40,11 +40,23 @@ class Memo(Generic[T]):
                 return self._values[key]
         # Computed outside the lock: two threads may compute the same value, and both get a correct one.
         value = compute()
+        self.put(key, value)
+        return value
+
+    def peek(self, key: Hashable) -> T | None:
+        """Return the value kept under `key`, or None."""
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        return None
+
+    def put(self, key: Hashable, value: T) -> None:
+        """Keep `value` under `key`, dropping the least recently used values beyond the size."""
         with self._lock:
             self._values[key] = value
             while len(self._values) > self.size:
                 self._values.popitem(last=False)
-        return value
 
     def __len__(self) -> int:
         return len(self._values)

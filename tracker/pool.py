@@ -1,8 +1,9 @@
 """How requests use their PostgreSQL connection: as few round trips to the server as is safe.
 
-A page that is kept (tracker/memo.py) costs two statements: the signed-in user and the state of what it
-shows. Around them the driver would send three more commands, each a round trip in which the worker waits
-for the server — under load, behind every other process wanting the machine's cores:
+A page that is kept (tracker/memo.py) costs one statement: the state of what it shows, which also checks the
+signed-in user kept by the process (tracker/auth/signed_in.py). Around it the driver would send three more
+commands, each a round trip in which the worker waits for the server — under load, behind every other process
+wanting the machine's cores:
 
 - a ping as the connection is taken from the pool. A connection is pinged only when it has lain in the pool
   longer than `IDLE_PING_S`, long enough for the server to have been restarted or to have closed it; one in

@@ -2,7 +2,8 @@
 
 Roadmaps, organisations and users carry a stamp that is replaced by a new random number whenever the row is
 written through the session or by an update statement of the session (a user's only when what others see of
-them changes: name, role, organisation, whether the account is active). A roadmap's stamp is also replaced
+them changes — name, role, organisation, whether the account is active — or their calendar key, which their
+feed is kept under). A roadmap's stamp is also replaced
 whenever one of its sections, activities, tasks or their evidence, links and assignees is written
 (tracker/tasks/rollups.py).
 
@@ -25,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from tracker.auth import signed_in
 from tracker.auth.models import User
 from tracker.db import new_stamp
 from tracker.extensions import db
@@ -37,7 +39,7 @@ from tracker.roadmaps.models import Roadmap
 STAMPED: dict[type, tuple[str, tuple[str, ...] | None]] = {
     Roadmap: ("content_stamp", None),
     Organization: ("stamp", None),
-    User: ("stamp", ("name", "role", "organization_id", "is_active_account")),
+    User: ("stamp", ("name", "role", "organization_id", "is_active_account", "calendar_key")),
 }
 
 
@@ -109,7 +111,8 @@ def state_of(
         naming = _naming(sources())
         return prepared(naming) if prepare else naming
 
-    return tuple(int(value) for value in db.session.execute(_NAMINGS.get(key, build)).one())
+    # A page's first statement: it also checks the signed-in user when they are kept (auth/signed_in.py).
+    return tuple(int(value) for value in signed_in.execute_one(_NAMINGS.get(key, build)))
 
 
 def _naming(sources: Sequence[Select | tuple[Select, Any]]) -> Select:

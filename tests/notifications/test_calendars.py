@@ -7,6 +7,7 @@ from icalendar import Calendar
 from sqlalchemy import delete
 
 from tests.fixtures.notifications import CREATED
+from tests.fixtures.pages import QueryCounter
 from tracker.auth.models import Role
 from tracker.extensions import db
 from tracker.notifications.feeds import calendar_url, roadmap_calendar_token, roadmap_calendar_url
@@ -91,6 +92,27 @@ def test_feed_link_is_revoked_by_regenerating_it(client, remind_world, remind_ta
     executor.is_active_account = False
     db.session.commit()
     assert client.get(new).status_code == 404
+
+
+def test_a_polled_feed_is_one_statement_and_follows_its_owner(client, remind_world, remind_task):
+    """The feed's owner is kept per process and checked in the feed's one statement: a change to them or their
+    organisation shows at the next poll."""
+    executor = remind_world["executor"]
+    remind_task(date(2027, 3, 9))
+    url = path(calendar_url(executor))
+    assert client.get(url).status_code == 200
+    with QueryCounter(db.engine) as statements:
+        assert client.get(url).status_code == 200
+    assert statements.count == 1
+    executor.name = "Мария Петровна Иванова"
+    db.session.commit()
+    assert str(Calendar.from_ical(client.get(url).data)["X-WR-CALNAME"]) == "Задачи: Мария Петровна Иванова"
+    executor.organization.timezone = "Europe/Moscow"
+    db.session.commit()
+    assert str(Calendar.from_ical(client.get(url).data)["X-WR-TIMEZONE"]) == "Europe/Moscow"
+    db.session.delete(executor)
+    db.session.commit()
+    assert client.get(url).status_code == 404
 
 
 def test_task_download_needs_sign_in_and_scope(

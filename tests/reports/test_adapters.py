@@ -3,8 +3,9 @@
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
+from tests.fixtures.pages import QueryCounter
 from tracker.extensions import db
 from tracker.reports import adapters
 from tracker.reports.data import ReportActivity, ReportSection, walk
@@ -28,24 +29,6 @@ def tree(create_roadmap, create_section, create_activity):
         roadmap, second, number="2.1", title="Семинары", result="Протоколы", control="Комитет"
     )
     return {"roadmap": roadmap, "loose": loose, "a11": a11, "a121": a121, "a21": a21}
-
-
-class QueryCounter:
-    """Count the SQL statements sent to the engine while active."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.statements: list[str] = []
-
-    def _record(self, conn, cursor, statement, parameters, context, executemany):
-        self.statements.append(statement)
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._record)
 
 
 def test_tree_keeps_order_levels_and_numbers(tree):

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from flask import abort, g, has_request_context
 from sqlalchemy import Select, and_, bindparam, false, or_, select
 
+from tracker.auth import signed_in
 from tracker.auth.models import Role, User
 from tracker.extensions import db
 from tracker.memo import Memo
@@ -128,7 +129,8 @@ def roadmap_heading_or_404(user: User, roadmap_id: int) -> RoadmapHeading:
             .where(Roadmap.id == bindparam("roadmap_id"))
         ),
     )
-    row = db.session.execute(query, {"roadmap_id": roadmap_id}).one_or_none()
+    # A page's first statement: it also checks the signed-in user when they are kept (signed_in.py).
+    row = signed_in.execute_one(query, {"roadmap_id": roadmap_id})
     if row is None:
         abort(404)
     content_stamp, owner_stamp, timezone, path, kind = row

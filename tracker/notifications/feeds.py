@@ -96,13 +96,28 @@ class FeedOwner:
     calendar_key: str
     name: str
     timezone: str
+    # The user's stamp and their organisation's as read (tracker/stamps.py): a kept owner is checked by them.
+    stamp: int
+    organization_stamp: int
 
 
 _FEED_OWNER = prepared(
-    select(User.id, User.role, User.organization_id, User.calendar_key, User.name, Organization.timezone)
+    select(
+        User.id,
+        User.role,
+        User.organization_id,
+        User.calendar_key,
+        User.name,
+        Organization.timezone,
+        User.stamp,
+        Organization.stamp,
+    )
     .join(Organization, Organization.id == User.organization_id)
     .where(User.id == bindparam("user_id"), User.is_active_account.is_(True))
 )
+
+# Owners of the feeds this process served, by user id.
+_OWNERS: Memo[FeedOwner] = Memo(4096)
 
 
 def feed_user(token: str) -> FeedOwner | None:
@@ -113,7 +128,29 @@ def feed_user(token: str) -> FeedOwner | None:
     row = db.session.execute(_FEED_OWNER, {"user_id": found[0]}).one_or_none()
     if row is None or row.calendar_key != found[1]:
         return None
-    return FeedOwner(*row)
+    owner = FeedOwner(*row)
+    _OWNERS.put(owner.id, owner)
+    return owner
+
+
+def feed_of_token(token: str) -> Calendar | None:
+    """Return the personal feed a token opens, or None for a wrong or revoked token.
+
+    Calendar programs poll a feed all day: its owner is kept per process and checked in the feed's one
+    statement (`personal_feed`); the owner is read again when that statement finds them changed — a new
+    calendar key (the user's stamp changes with it), name, role, organisation or its time zone, an account
+    made inactive or removed.
+    """
+    found = read_calendar_token(token)
+    if found is None:
+        return None
+    kept = _OWNERS.peek(found[0])
+    if kept is not None and kept.calendar_key == found[1]:
+        calendar = personal_feed(kept, check=True)
+        if calendar is not None:
+            return calendar
+    owner = feed_user(token)
+    return None if owner is None else personal_feed(owner)
 
 
 def calendar_domain() -> str:
@@ -180,12 +217,27 @@ def _feed(name: str, rows: Iterable[tuple[Task, Activity, Roadmap]], tz: str, wi
     return Calendar.of(body)
 
 
-def personal_feed(owner: FeedOwner) -> Calendar:
-    """Build the feed of the user's open tasks in roadmaps being carried out."""
+def personal_feed(owner: FeedOwner, *, check: bool = False) -> Calendar | None:
+    """Build the feed of the user's open tasks in roadmaps being carried out.
+
+    With `check`, the owner was read by an earlier request: None when their row or their organisation's has
+    changed since.
+    """
     # Calendar programs poll the same feed again and again: it is kept under the state of the roadmaps that
     # can hold the user's tasks (`roadmaps_of_user_tasks`), a few rows, rather than read from the tasks.
     key = (owner.id, owner.role, owner.organization_id)
-    state = state_of(("feed", *key), lambda: [_roadmaps_state(owner)], prepare=True)
+    *state, users, user_stamp, organizations, organization_stamp = state_of(
+        ("feed", *key),
+        lambda: [
+            _roadmaps_state(owner),
+            (select(User).where(User.id == owner.id, User.is_active_account.is_(True)), User.stamp),
+            (select(Organization).where(Organization.id == owner.organization_id), Organization.stamp),
+        ],
+        prepare=True,
+    )
+    as_read = (1, owner.stamp, 1, owner.organization_stamp)
+    if check and (users, user_stamp, organizations, organization_stamp) != as_read:
+        return None
 
     def build() -> Calendar:
         name = get_template_attribute("notifications/calendar.txt", "personal_name")(owner)

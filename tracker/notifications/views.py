@@ -57,10 +57,10 @@ def _calendar(calendar: feeds.Calendar, filename: str, download: bool) -> Respon
 
 def feed(token: str):
     """Serve a user's personal feed by its secret link; a wrong or revoked link is 404."""
-    user = feeds.feed_user(token)
-    if user is None:
+    calendar = feeds.feed_of_token(token)
+    if calendar is None:
         abort(404)
-    return _calendar(feeds.personal_feed(user), "tasks.ics", request.args.get("download") == "1")
+    return _calendar(calendar, "tasks.ics", request.args.get("download") == "1")
 
 
 def roadmap_feed(token: str):

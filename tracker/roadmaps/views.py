@@ -19,6 +19,7 @@ from tracker.auth.access import (
     visible_roadmaps,
 )
 from tracker.auth.forms import EmptyForm
+from tracker.auth.signed_in import checks_signed_in
 from tracker.db import db_int, normalize_text
 from tracker.extensions import db
 from tracker.memo import Kept, Memo, fragment, keep, send_page
@@ -155,6 +156,7 @@ _PAGES: Memo[RoadmapPage] = Memo(64)
 FILTERS = ("direction", "responsible", "q")
 
 
+@checks_signed_in
 def show(roadmap_id: int):
     """Show the roadmap as a tree table with filters."""
     heading = roadmap_heading_or_404(current_user, roadmap_id)

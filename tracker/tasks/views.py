@@ -19,6 +19,7 @@ from tracker.auth.access import (
 )
 from tracker.auth.forms import EmptyForm
 from tracker.auth.models import User
+from tracker.auth.signed_in import checks_signed_in
 from tracker.db import db_int
 from tracker.extensions import db
 from tracker.memo import Kept, Memo, keep, send_page
@@ -72,6 +73,7 @@ def _today() -> date:
 _MY_PAGES: Memo[Kept] = Memo(256)
 
 
+@checks_signed_in
 def mine():
     """Show the signed-in user's tasks grouped by urgency."""
     today = _today()
@@ -591,6 +593,7 @@ def roadmap_timeline(roadmap_id: int):
 _OVERVIEWS: Memo[Kept] = Memo(64)
 
 
+@checks_signed_in
 def overview():
     """Roll up the roadmaps of the user's scope: municipal ones, and per school its own and targeted tasks.
 
