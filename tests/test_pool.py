@@ -6,12 +6,18 @@ from datetime import date
 
 import pytest
 from psycopg.pq import TransactionStatus
-from sqlalchemy import event, func, select, text
+from sqlalchemy import bindparam, event, func, select, text
 
 from tests.fixtures.auth import csrf_from
+from tests.fixtures.pages import QueryCounter
 from tracker import pool
+from tracker.auth.access import user_scope
 from tracker.extensions import db
+from tracker.orgs.models import Organization
+from tracker.roadmaps.models import Roadmap, RoadmapStatus
+from tracker.tasks import queries
 from tracker.tasks.models import TaskRollup
+from tracker.tasks.permissions import LISTED_ROADMAP_STATUSES
 
 
 @pytest.fixture
@@ -108,3 +114,42 @@ def test_only_statements_marked_prepared_are_prepared(postgresql):
         assert connection.execute(pool.prepared(select(func.length(word)))).scalar() == len(word)
         assert connection.execute(count).scalar() == before + 1
         connection.rollback()
+
+
+def test_a_prepared_statement_holds_its_values_and_takes_what_each_run_gives(app, world):
+    """Prepared, a statement has the values it was built with in its text (so PostgreSQL plans it knowing
+    them) and only what is given at each run as parameters; it answers as the same statement unprepared."""
+    path = world.orgs["municipality"].path
+    visible = (
+        select(Roadmap.id)
+        .join(Organization, Organization.id == Roadmap.organization_id)
+        .where(
+            Organization.path.startswith(path),
+            Roadmap.status.in_([RoadmapStatus.draft, RoadmapStatus.in_progress]),
+            Roadmap.id == bindparam("roadmap_id"),
+        )
+    )
+    for roadmap_id in (world.roadmap.id, world.roadmap.id + 1):
+        expected = db.session.execute(visible, {"roadmap_id": roadmap_id}).scalars().all()
+        with QueryCounter(db.engine) as sent:
+            got = db.session.execute(pool.prepared(visible), {"roadmap_id": roadmap_id}).scalars().all()
+        assert got == expected and expected in ([world.roadmap.id], [])
+        (statement,), (parameters,) = sent.statements, sent.parameters
+        assert f"'{path}'" in statement and "'draft', 'in_progress'" in statement
+        assert list(parameters.values() if isinstance(parameters, dict) else parameters) == [roadmap_id]
+
+
+def test_a_prepared_statement_is_planned_once_for_every_run(postgresql, world):
+    """PostgreSQL makes one plan for all runs of a prepared statement that knows its values (a «generic»
+    plan) rather than planning it again at each run."""
+    scope = user_scope(world.users["school"])
+    statement = pool.prepared(queries.visible_roadmaps_in(world.users["school"], LISTED_ROADMAP_STATUSES))
+    with db.engine.connect() as connection:
+        for _ in range(8):
+            connection.execute(statement).all()
+        plans = connection.execute(
+            text("SELECT generic_plans FROM pg_prepared_statements WHERE statement LIKE :path"),
+            {"path": f"%'{scope.full_path}'%"},
+        ).scalar_one()
+        connection.rollback()
+    assert plans >= 1

@@ -96,20 +96,17 @@ def whole(model: type) -> Select:
 _NAMINGS: Memo[Select] = Memo(256)
 
 
-def state_of(
-    key: Hashable, sources: Callable[[], Sequence[Select | tuple[Select, Any]]], *, prepare: bool = False
-) -> tuple[int, ...]:
+def state_of(key: Hashable, sources: Callable[[], Sequence[Select | tuple[Select, Any]]]) -> tuple[int, ...]:
     """Return, for each (query, stamp column) of `sources`, its number of rows and the sum of their stamps,
     and for each `whole(model)` the stamp of that table: the name of their state, read in one statement.
 
     The statement is built once per `key`, which must name everything the queries are built from (building
-    it costs more than running it). With `prepare`, PostgreSQL plans it once per connection (`pool.prepared`:
-    only where one plan suits every value the key allows).
+    it costs more than running it). Holding no parameters, it is prepared on PostgreSQL (`pool.prepared`):
+    planned once per connection with every value known.
     """
 
     def build() -> Select:
-        naming = _naming(sources())
-        return prepared(naming) if prepare else naming
+        return prepared(_naming(sources()))
 
     # A page's first statement: it also checks the signed-in user when they are kept (auth/signed_in.py).
     return tuple(int(value) for value in signed_in.execute_one(_NAMINGS.get(key, build)))

@@ -34,7 +34,7 @@ from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.memo import Memo
 from tracker.orgs.models import Organization
-from tracker.pool import SAFE_METHODS, prepared
+from tracker.pool import SAFE_METHODS, is_prepared, prepared
 
 # Organisations above a user (their own included) that a snapshot can check in one statement; a user deeper
 # in the tree is read for every request.
@@ -157,7 +157,7 @@ def _checking(statement: Select) -> Select:
     one = select(literal(1).label("one")).subquery()
     checking = select(_USER_STAMP, _ORGANIZATIONS_STAMP, found.c.signed_in_found, *found.c[:-1])
     checking = checking.select_from(one.outerjoin(found, true()))
-    return checking.execution_options(**statement.get_execution_options())
+    return prepared(checking) if is_prepared(statement) else checking
 
 
 # The statement checking a user whose view found no statement to check them with.

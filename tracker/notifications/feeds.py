@@ -233,7 +233,6 @@ def personal_feed(owner: FeedOwner, *, check: bool = False) -> Calendar | None:
             (select(User).where(User.id == owner.id, User.is_active_account.is_(True)), User.stamp),
             (select(Organization).where(Organization.id == owner.organization_id), Organization.stamp),
         ],
-        prepare=True,
     )
     as_read = (1, owner.stamp, 1, owner.organization_stamp)
     if check and (users, user_stamp, organizations, organization_stamp) != as_read:

@@ -41,12 +41,16 @@ class Roadmap(db.Model):
     """A roadmap (дорожная карта) owned by a municipal body or a school."""
 
     __tablename__ = "roadmaps"
-    # The state of the roadmaps a page lists is read from this index alone (tracker/stamps.py).
-    __table_args__ = (Index("ix_roadmaps_status_owner_stamp", "status", "organization_id", "content_stamp"),)
+    # Pages name the state of roadmaps by status over the whole tree, or by owner over a part of it
+    # (tracker/stamps.py): both from an index alone.
+    __table_args__ = (
+        Index("ix_roadmaps_status_owner_stamp", "status", "organization_id", "content_stamp"),
+        Index("ix_roadmaps_owner_status_stamp", "organization_id", "status", "content_stamp"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Owner; its subtree decides who sees the roadmap.
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     # Title as in the approved document.
     title: Mapped[str] = mapped_column(String(500))
     # First day of the programme period.

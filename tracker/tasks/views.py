@@ -94,7 +94,6 @@ def mine():
                 (queries.visible_roadmaps_in(user, LISTED_ROADMAP_STATUSES), Roadmap.content_stamp),
                 stamps.whole(User),
             ],
-            prepare=scope.local,
         ),
     )
     return send_page("tasks/mine.html", _MY_PAGES.get(key, lambda: _my_lists(user, today)))
@@ -628,14 +627,12 @@ def _overview_state(scope: Scope) -> tuple[int, ...]:
                 (other_roots, Organization.stamp),
                 stamps.whole(Organization),
             ],
-            prepare=True,
         )
         if roots == 0:
             return count, total, organizations
     return stamps.state_of(
         ("overview", scope),
         lambda: [(_working_roadmaps(), Roadmap.content_stamp), stamps.whole(Organization)],
-        prepare=scope.local,
     )
 
 
