@@ -126,11 +126,11 @@ def test_a_snapshot_outlives_the_request_that_wrote(world, login_as, create_task
     assert browser.get(f"/roadmaps/{world.roadmap.id}").status_code == 200
 
 
-def in_request(app, path: str, work):
+def in_request(app, path: str, work, method: str = "GET"):
     """Run `work` in a request of its own (its own session), as a request of the application runs."""
 
     def run():
-        with app.test_request_context(path):
+        with app.test_request_context(path, method=method):
             return work()
 
     return contextvars.Context().run(run)
@@ -189,21 +189,17 @@ def test_a_view_that_aborts_first_checks_the_user_before_the_refusal(app, world,
     assert in_request(app, "/tasks/", request) == "ответ"
 
 
-def test_only_checking_views_of_safe_methods_get_a_kept_user(app, world, login_as):
+def test_only_checking_views_run_for_gets_get_a_kept_user(app, world, login_as):
     user = world.users["coordinator"]
     keep(login_as, user)
 
-    def loaded_in_session():
-        loaded = signed_in.load(str(user.id))
-        return loaded in db.session
+    def read_in_session(path: str, method: str = "GET") -> bool:
+        return in_request(app, path, lambda: signed_in.load(str(user.id)) in db.session, method)
 
-    assert in_request(app, "/tasks/", loaded_in_session) is False
-    assert in_request(app, "/profile", loaded_in_session) is True
-    assert in_request(app, "/tasks/overview", loaded_in_session) is False
-    # A form sent to a checking page's address (no such route takes one) would not be given the snapshot.
-    assert contextvars.Context().run(_posted, app, user) is True
-
-
-def _posted(app, user: User) -> bool:
-    with app.test_request_context("/tasks/", method="POST"):
-        return signed_in.load(str(user.id)) in db.session
+    assert read_in_session("/tasks/") is False
+    assert read_in_session("/tasks/", "HEAD") is False
+    assert read_in_session("/tasks/overview") is False
+    assert read_in_session("/profile") is True
+    # Requests that run no checking view: a form sent to a page's address, OPTIONS (answered without it).
+    assert read_in_session("/tasks/", "POST") is True
+    assert read_in_session("/tasks/", "OPTIONS") is True

@@ -34,13 +34,15 @@ from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.memo import Memo
 from tracker.orgs.models import Organization
-from tracker.pool import SAFE_METHODS, is_prepared, prepared
+from tracker.pool import is_prepared, prepared
 
 # Organisations above a user (their own included) that a snapshot can check in one statement; a user deeper
 # in the tree is read for every request.
 DEPTH = 6
 # The attribute marking a view that checks a kept user (`checks_signed_in`).
 _MARK = "checks_signed_in"
+# The methods whose requests run a checking view (and are safe, so the view may run twice).
+_VIEWED = frozenset({"GET", "HEAD"})
 # Where a request keeps its snapshot until it is checked.
 _UNCHECKED = "signed_in_unchecked"
 
@@ -102,7 +104,8 @@ def load(user_id: str) -> User | None:
     if not user_id.isdigit():
         return None
     view = current_app.view_functions.get(request.endpoint or "")
-    if request.method not in SAFE_METHODS or not getattr(view, _MARK, False):
+    # Not for OPTIONS: Flask answers it without running the view, so nothing would check the user.
+    if request.method not in _VIEWED or not getattr(view, _MARK, False):
         return read(int(user_id))
     snapshot = _KEPT.peek(int(user_id))
     # Only an active user's snapshot is given: what runs before the view (the sign-in check) then lets the
