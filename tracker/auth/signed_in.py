@@ -2,16 +2,17 @@
 
 Every page needs its signed-in user with the organisations their scope is derived from (tracker/auth/
 access.py). Read on its own, that is a statement per request — on a kept page (tracker/memo.py) half of the
-round trips and a third of the Python it costs. A view marked `@checks_signed_in` (pages of safe methods
-only) is given instead the user as this process last read them: a snapshot of the user and every
-organisation above them, outside any session. The first statement the view runs through `execute_one` (the
-state of what the page shows) reads, besides its own row, the user's stamp and the sum of those
-organisations' stamps. A user's stamp changes with their name, role, organisation and whether their account
-is active, an organisation's with any of its columns (tracker/stamps.py); when they differ from the
-snapshot's — or the user is gone — that row is dropped, the user is read again as on any other page, and the
-view runs again from the start with them. A view that ends or aborts before such a statement has the user
-checked by a statement of its own before its answer goes. So nothing decided from a stale snapshot leaves the
-request, and a change to a user takes effect at their next page, as it does without snapshots.
+round trips and a third of the Python it costs. A view marked `@checks_signed_in` (a page that only reads)
+is given instead, for GET and HEAD requests, the user as this process last read them: a snapshot of the user
+and every organisation above them, outside any session. The first statement the view runs through
+`execute_one` (the state of what the page shows) reads, besides its own row, the user's stamp and the sum of
+those organisations' stamps. A user's stamp changes with their name, role, organisation, calendar key and
+whether their account is active, an organisation's with any of its columns (tracker/stamps.py); when they
+differ from the snapshot's — or the user is gone — that row is dropped, the user is read again as on any
+other page, and the view runs again from the start with them. A view that ends or aborts before such a
+statement has the user checked by a statement of its own before its answer goes. So nothing decided from a
+stale snapshot leaves the request, and a change to a user takes effect at their next page, as it does
+without snapshots.
 
 A snapshot is read-only: it belongs to no session (nothing loads through it, nothing is written through it),
 and the views marked only read. Its organisations are loaded up to the root, so walking up the tree needs no
