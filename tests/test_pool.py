@@ -103,7 +103,8 @@ def test_a_connection_dropped_while_idle_is_replaced(postgresql, world, login_as
 
 
 def test_only_statements_marked_prepared_are_prepared(postgresql):
-    """A marked statement is prepared on its first run; any other is planned at every run, however often."""
+    """A marked statement is prepared at its second run on a connection (a text run once is only run); any
+    other is planned at every run, however often."""
     count = text("SELECT count(*) FROM pg_prepared_statements")
     with db.engine.connect() as connection:
         before = connection.execute(count).scalar()
@@ -111,7 +112,10 @@ def test_only_statements_marked_prepared_are_prepared(postgresql):
             connection.execute(select(func.length("без подготовки"))).scalar()
         assert connection.execute(count).scalar() == before
         word = "подготовлен"
-        assert connection.execute(pool.prepared(select(func.length(word)))).scalar() == len(word)
+        marked = pool.prepared(select(func.length(word)))
+        assert connection.execute(marked).scalar() == len(word)
+        assert connection.execute(count).scalar() == before
+        assert connection.execute(marked).scalar() == len(word)
         assert connection.execute(count).scalar() == before + 1
         connection.rollback()
 
@@ -147,9 +151,10 @@ def test_a_prepared_statement_is_planned_once_for_every_run(postgresql, world):
     with db.engine.connect() as connection:
         for _ in range(8):
             connection.execute(statement).all()
+        # (Pooled connections may hold the same text from earlier tests: their ids repeat.)
         plans = connection.execute(
-            text("SELECT generic_plans FROM pg_prepared_statements WHERE statement LIKE :path"),
+            text("SELECT max(generic_plans) FROM pg_prepared_statements WHERE statement LIKE :path"),
             {"path": f"%'{scope.full_path}'%"},
-        ).scalar_one()
+        ).scalar()
         connection.rollback()
-    assert plans >= 1
+    assert plans is not None and plans >= 1

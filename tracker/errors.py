@@ -6,6 +6,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from tracker.auth import signed_in
+
 log = logging.getLogger(__name__)
 
 # Messages for the API; the web pages carry their own text in templates/errors/.
@@ -31,6 +33,8 @@ def _wants_json() -> bool:
 def handle_http_error(error: HTTPException):
     """Answer an HTTP error as JSON for the API or as a Russian page."""
     code = error.code or 500
+    # The page's menu shows the user: a kept one is checked first (a guard may answer before any view).
+    signed_in.settle()
     if _wants_json():
         message = getattr(error, "description_ru", None) or API_MESSAGES.get(code, "Ошибка запроса.")
         return jsonify(error=message), code
@@ -52,6 +56,10 @@ def handle_unexpected(error: Exception):
 
     # The failed transaction must not break the error page itself.
     db.session.rollback()
+    try:
+        signed_in.settle()
+    except Exception:  # noqa: BLE001 - the database may be what failed; the page goes out all the same
+        log.warning("the signed-in user could not be checked for the error page")
     if _wants_json():
         return jsonify(error=API_MESSAGES[500]), 500
     return render_template("errors/500.html"), 500

@@ -16,14 +16,16 @@ wanting the machine's cores:
   counts as a write) switches the connection back before it is sent, so that statement and everything after
   it form one transaction that the request commits or rolls back as any other.
 
-Statements are parsed and planned at every run, except those marked with `prepared`, which each connection
-prepares once: the signed-in user, a roadmap's heading, a feed's owner (rows found by key) and the states of
-pages (`stamps.state_of`) — planning the signed-in user's statement cost more than running it. A prepared
-statement has the values it was built with written into its text, and only what is given at each run (an
-id) as parameters: PostgreSQL's one plan for all runs then knows the scope's path and the statuses counted.
-With them as parameters it either planned again at every run (a school's «Мои задачи»: 0.44 ms of the
-server's CPU a run instead of 0.12) or planned without them (over a whole region a loop over few
-organisations, twice as slow).
+Statements are parsed and planned at every run, except those marked with `prepared`: the signed-in user, a
+roadmap's heading, a feed's owner (rows found by key) and the states of pages (`stamps.state_of`) —
+planning the signed-in user's statement cost more than running it. Each connection prepares such a
+statement at its second run on it: preparing is a round trip of its own and the driver keeps 100 prepared
+statements per connection, so a text run once (one school's page on a connection serving the whole region)
+is only run. A prepared statement has the values it was built with written into its text, and only what is
+given at each run (an id) as parameters: PostgreSQL's one plan for all runs then knows the scope's path and
+the statuses counted. With them as parameters it either planned again at every run (a school's «Мои
+задачи»: 0.44 ms of the server's CPU a run instead of 0.12) or planned without them (over a whole region a
+loop over few organisations, twice as slow).
 
 The driver's own preparing (after five runs of any statement) stays off: PostgreSQL may then plan a
 statement once for all parameters, and for a statement whose best plan depends on them that is a trap —
@@ -58,6 +60,9 @@ _READING = "tracker_reading"
 _LOCKING = re.compile(r"\bFOR (?:NO KEY )?UPDATE\b|\bFOR (?:KEY )?SHARE\b")
 # The execution option of statements prepared on PostgreSQL (see `prepared`).
 _PREPARE = "tracker_prepare"
+# Key of a pooled connection's `info`: how often it ran each marked statement's text; at most so many texts.
+_RUNS = "tracker_runs"
+_RUNS_KEPT = 1000
 
 
 def engine_options(uri: str) -> dict:
@@ -130,10 +135,16 @@ def _before_cursor_execute(connection, _cursor, statement: str, _parameters, _co
 
 
 def _do_execute(cursor, statement: str, parameters, context) -> bool | None:
-    if context.execution_options.get(_PREPARE):
-        cursor.execute(statement, parameters, prepare=True)
-        return True
-    return None
+    if not context.execution_options.get(_PREPARE):
+        return None
+    runs = context.root_connection.info.setdefault(_RUNS, {})
+    count = runs.get(statement, 0)
+    if not count and len(runs) >= _RUNS_KEPT:
+        runs.clear()
+    runs[statement] = count + 1
+    # Preparing is a round trip of its own: a text run once on this connection is only run.
+    cursor.execute(statement, parameters, prepare=count > 0)
+    return True
 
 
 def tune_postgresql(engine: Engine) -> None:

@@ -93,6 +93,32 @@ def test_an_organisation_moved_in_the_tree_moves_its_people(world, login_as):
     assert browser.get(url).status_code == 404
 
 
+def test_a_change_above_the_users_organisation_is_a_new_scope_at_once(login_as, create_org, create_roadmap):
+    """The scope comes from the organisations above the user: a body between the region and the user's that
+    becomes a municipality makes the coordinator's scope that municipality on the very next page."""
+    region = create_org(OrgKind.region)
+    body = create_org(OrgKind.other, region)
+    other = create_roadmap(create_org(OrgKind.authority, region), title="Карта области")
+    browser = login_as(Role.coordinator, create_org(OrgKind.authority, body))
+    url = f"/roadmaps/{other.id}"
+    assert browser.get(url).status_code == 200
+    assert browser.get(url).status_code == 200
+    body.kind = OrgKind.municipality
+    db.session.commit()
+    assert browser.get(url).status_code == 404
+
+
+def test_an_error_page_shows_the_user_as_they_are_now(world, login_as):
+    """A guard may refuse a request before its view runs: the error page's menu checks the kept user."""
+    user = world.users["coordinator"]
+    browser = login_as(user=user)
+    assert browser.get("/tasks/").status_code == 200
+    user.name = "Пётр Петров"
+    db.session.commit()
+    page = browser.get("/tasks/?q=%00")
+    assert page.status_code == 400 and "Пётр Петров" in page.text and "Иван Иванов" not in page.text
+
+
 @pytest.mark.parametrize("change", ["deactivated", "deleted"])
 def test_a_user_deactivated_or_deleted_is_signed_out_at_once(world, login_as, create_user_, pages, change):
     user = create_user_(Role.coordinator, world.orgs["authority"])

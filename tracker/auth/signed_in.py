@@ -27,9 +27,9 @@ from functools import wraps
 from typing import Any
 
 from flask import current_app, g, request
+from flask_login import current_user
 from sqlalchemy import Select, bindparam, func, literal, select, true
 from sqlalchemy.orm import joinedload
-from werkzeug.exceptions import HTTPException
 
 from tracker.auth.models import User
 from tracker.extensions import db
@@ -168,40 +168,54 @@ def _checking(statement: Select) -> Select:
 _CHECK = select(literal(1))
 
 
+def settle() -> bool:
+    """Check the request's kept user if they are not checked yet, putting the user as they are now in their
+    place when they changed (or an anonymous visitor when they are gone); tell whether they changed.
+
+    For what answers without a checking statement: a view ending without one, an error page (its menu shows
+    the user)."""
+    # Loaded now if nothing has asked for them yet (a guard refusing the request before any view).
+    current_user._get_current_object()
+    if g.get(_UNCHECKED) is None:
+        return False
+    try:
+        execute_one(_CHECK)
+    except Changed:
+        _read_again()
+        return True
+    return False
+
+
 def checks_signed_in(view: Callable) -> Callable:
-    """Mark a view (of safe methods only) as one given a kept user, which it checks (see the module)."""
+    """Mark a view (one that only reads) as one given a kept user, which it checks (see the module)."""
 
     @wraps(view)
     def checking_view(*args, **kwargs):
         try:
             answer = view(*args, **kwargs)
-            if g.get(_UNCHECKED) is not None:
-                execute_one(_CHECK)
-            return answer
         except Changed:
-            pass
-        except HTTPException:
-            if g.get(_UNCHECKED) is None:
+            _read_again()
+        except Exception:
+            # A refusal (or a failure) decided from a stale user is not the user's answer.
+            if not settle():
                 raise
-            try:
-                execute_one(_CHECK)
-            except Changed:
-                pass
-            else:
-                raise
-        return _again(view, *args, **kwargs)
+        else:
+            if not settle():
+                return answer
+        # The view again, with the user as they are now (or the sign-in page when they may no longer sign in).
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        return view(*args, **kwargs)
 
     setattr(checking_view, _MARK, True)
     return checking_view
 
 
-def _again(view: Callable, *args, **kwargs):
-    """Run the view again with the signed-in user read anew (or answer as to a visitor signed out)."""
+def _read_again() -> None:
+    """Put the signed-in user as they are now in the snapshot's place: read anew (and kept), or an anonymous
+    visitor when they are gone."""
     snapshot: Snapshot = g.pop(_UNCHECKED)
-    user = _read_and_keep(snapshot.user.id)
-    manager = current_app.login_manager
+    # What was derived from the snapshot in this request (the scope) is derived again.
+    g.pop("scopes", None)
     # As Flask-Login's own loading ends: the user, or an anonymous one when there is none.
-    manager._update_request_context_with_user(user)
-    if user is None or not user.is_active:
-        return manager.unauthorized()
-    return view(*args, **kwargs)
+    current_app.login_manager._update_request_context_with_user(_read_and_keep(snapshot.user.id))
