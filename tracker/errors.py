@@ -33,11 +33,11 @@ def _wants_json() -> bool:
 def handle_http_error(error: HTTPException):
     """Answer an HTTP error as JSON for the API or as a Russian page."""
     code = error.code or 500
-    # The page's menu shows the user: a kept one is checked first (a guard may answer before any view).
-    signed_in.settle()
     if _wants_json():
         message = getattr(error, "description_ru", None) or API_MESSAGES.get(code, "Ошибка запроса.")
         return jsonify(error=message), code
+    # The page's menu shows the user: a kept one is checked first (a guard may answer before any view).
+    signed_in.settle()
     template = f"errors/{code}.html" if code in (400, 403, 404, 413, 429) else "errors/generic.html"
     return render_template(template, code=code), code
 
@@ -56,12 +56,12 @@ def handle_unexpected(error: Exception):
 
     # The failed transaction must not break the error page itself.
     db.session.rollback()
+    if _wants_json():
+        return jsonify(error=API_MESSAGES[500]), 500
     try:
         signed_in.settle()
     except Exception:  # noqa: BLE001 - the database may be what failed; the page goes out all the same
         log.warning("the signed-in user could not be checked for the error page")
-    if _wants_json():
-        return jsonify(error=API_MESSAGES[500]), 500
     return render_template("errors/500.html"), 500
 
 

@@ -22,6 +22,8 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 T = TypeVar("T")
+# What `Memo._lookup` returns for a key it does not hold (a kept value may be anything).
+_MISSING = object()
 
 
 class Memo(Generic[T]):
@@ -34,22 +36,24 @@ class Memo(Generic[T]):
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Return the value kept under `key`, computing and keeping it when there is none."""
-        with self._lock:
-            if key in self._values:
-                self._values.move_to_end(key)
-                return self._values[key]
-        # Computed outside the lock: two threads may compute the same value, and both get a correct one.
-        value = compute()
-        self.put(key, value)
+        value = self._lookup(key)
+        if value is _MISSING:
+            # Computed outside the lock: two threads may compute the same value, and both get a correct one.
+            value = compute()
+            self.put(key, value)
         return value
 
     def peek(self, key: Hashable) -> T | None:
         """Return the value kept under `key`, or None."""
+        value = self._lookup(key)
+        return None if value is _MISSING else value
+
+    def _lookup(self, key: Hashable):
         with self._lock:
             if key in self._values:
                 self._values.move_to_end(key)
                 return self._values[key]
-        return None
+        return _MISSING
 
     def put(self, key: Hashable, value: T) -> None:
         """Keep `value` under `key`, dropping the least recently used values beyond the size."""

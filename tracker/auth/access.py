@@ -30,9 +30,8 @@ class Scope:
 
     @property
     def local(self) -> bool:
-        """Tell whether the scope lies within a municipality (below the root of the tree): statements over it
-        find a few organisations by their path prefix, so one plan serves every such scope (`pool.prepared`);
-        over a whole region the best plan is another."""
+        """Tell whether the scope lies below the root of the tree (a municipality or less) rather than over a
+        whole region, whose states are named without matching paths (`tasks.views._overview_state`)."""
         return self.full_path.count("/") > 2
 
 

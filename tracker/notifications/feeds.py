@@ -120,13 +120,10 @@ _FEED_OWNER = prepared(
 _OWNERS: Memo[FeedOwner] = Memo(4096)
 
 
-def feed_user(token: str) -> FeedOwner | None:
-    """Return the active user a personal feed token belongs to, or None for a wrong or revoked token."""
-    found = read_calendar_token(token)
-    if found is None:
-        return None
-    row = db.session.execute(_FEED_OWNER, {"user_id": found[0]}).one_or_none()
-    if row is None or row.calendar_key != found[1]:
+def _read_owner(user_id: int, calendar_key: str) -> FeedOwner | None:
+    """Read and keep the active user whose id and calendar key a feed token holds (None: none such)."""
+    row = db.session.execute(_FEED_OWNER, {"user_id": user_id}).one_or_none()
+    if row is None or row.calendar_key != calendar_key:
         return None
     owner = FeedOwner(*row)
     _OWNERS.put(owner.id, owner)
@@ -144,12 +141,13 @@ def feed_of_token(token: str) -> Calendar | None:
     found = read_calendar_token(token)
     if found is None:
         return None
-    kept = _OWNERS.peek(found[0])
-    if kept is not None and kept.calendar_key == found[1]:
+    user_id, calendar_key = found
+    kept = _OWNERS.peek(user_id)
+    if kept is not None and kept.calendar_key == calendar_key:
         calendar = personal_feed(kept, check=True)
         if calendar is not None:
             return calendar
-    owner = feed_user(token)
+    owner = _read_owner(user_id, calendar_key)
     return None if owner is None else personal_feed(owner)
 
 
